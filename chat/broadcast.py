@@ -1,0 +1,48 @@
+"""The one door through which chat events leave for the channel layer.
+
+Stored events go out only after the transaction that stored them commits
+(`publish_event_on_commit`); a consumer that sees a gap in sequence numbers
+reads the missing events back from the database, so a dropped fan-out costs
+latency, never a message. Ephemeral signals (typing, presence, read receipts)
+are not stored and may be lost.
+"""
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from chat.models import Event
+
+
+def conversation_group(conversation_id) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def event_payload(event: Event) -> dict:
+    author = event.author
+    return {
+        "conversation": str(event.conversation_id),
+        "seq": event.seq,
+        "type": event.type,
+        "kind": event.kind,
+        "author": {"id": author.id, "name": author.display_name} if author else None,
+        "body": event.body,
+        "data": event.data,
+        "client_msg_id": event.client_msg_id,
+        "created_at": event.created_at.isoformat(),
+    }
+
+
+def publish_event_on_commit(event: Event) -> None:
+    payload = event_payload(event)
+    transaction.on_commit(
+        lambda: async_to_sync(get_channel_layer().group_send)(
+            conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload}
+        )
+    )
+
+
+async def send_signal(conversation_id, name: str, data: dict, *, sender_channel: str | None = None) -> None:
+    await get_channel_layer().group_send(
+        conversation_group(conversation_id),
+        {"type": "conversation.signal", "name": name, "data": data, "sender_channel": sender_channel},
+    )

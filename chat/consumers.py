@@ -1,0 +1,378 @@
+"""The customer and staff sockets: authenticate, parse, call a service, manage
+groups, turn events into frames. Decisions live in chat.services."""
+import asyncio
+import logging
+import secrets
+import time
+
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from chat import broadcast, metrics
+from chat.access import Actor
+from chat.addresses import client_address
+from chat.lifecycle import SERVER_NAME, process_sockets
+from chat.models import Participant
+from chat.protocol import (
+    ActionError, CloseCode, FrameError, Reason, error_frame, event_frame, field, parse_frame,
+    request_frame, response_error, response_ok,
+)
+from chat.ratelimit import TokenBucket
+from chat.selectors import (
+    HISTORY_PAGE_MAX, conversation_history, conversation_with_presence, events_after, last_seqs,
+)
+from chat.services.connections import connection_close
+from chat.services.conversations import conversation_start, message_send, read_mark
+from chat.services.sessions import guest_hello, staff_hello
+
+logger = logging.getLogger(__name__)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    """What the guest and staff sockets share: the frame protocol and the lifecycle."""
+
+    actions: dict[str, str] = {
+        "hello": "action_hello",
+        "conversation.subscribe": "action_subscribe",
+        "conversation.history": "action_history",
+        "message.send": "action_message_send",
+        "typing": "action_typing",
+        "read": "action_read",
+    }
+
+    async def __call__(self, scope, receive, send):
+        self.connection_id = secrets.token_hex(16)
+        self.actor: Actor | None = None
+        self.registered = False
+        self.closing = False
+        self.close_code: int | None = None
+        # conversation id -> newest seq delivered to this socket
+        self.subscriptions: dict[str, int] = {}
+        self.delivery_lock = asyncio.Lock()
+        self.server_requests: dict[str, tuple[str, float]] = {}
+        self.server_request_count = 0
+        self.pending_ping: str | None = None
+        self.rtt_ms: float | None = None
+        self.bucket = TokenBucket(settings.CHAT_RATE_PER_SECOND, settings.CHAT_RATE_BURST)
+        self.admitted = process_sockets.admit(self)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            process_sockets.release(self, self.close_code)
+            await self._forget()
+
+    # -- lifecycle -------------------------------------------------------
+
+    async def websocket_connect(self, message):
+        # A close code needs an accepted socket; refusing the handshake would only give HTTP 403.
+        await self.accept()
+        if not self.admitted:
+            await self.close_with(CloseCode.CONCURRENCY_LIMIT_EXCEEDED)
+        elif not self.may_connect():
+            await self.close_with(CloseCode.UNAUTHORIZED)
+        else:
+            await self.send_frame(event_frame("connection.ready", {
+                "connection_id": self.connection_id,
+                "heartbeat_seconds": settings.CHAT_HEARTBEAT_SECONDS,
+                "max_frame_bytes": settings.CHAT_MAX_FRAME_BYTES,
+            }))
+
+    def may_connect(self) -> bool:
+        return True
+
+    async def websocket_disconnect(self, message):
+        if self.close_code is None:
+            self.close_code = message.get("code")
+        raise StopConsumer()
+
+    async def _forget(self):
+        """Drop groups, close the registry row, tell others this person went offline."""
+        try:
+            for conversation_id in list(self.subscriptions):
+                await self.channel_layer.group_discard(broadcast.conversation_group(conversation_id), self.channel_name)
+            if self.registered:
+                offline_in = await database_sync_to_async(connection_close)(
+                    connection_id=self.connection_id, close_code=self.close_code
+                )
+                await self._publish_presence(offline_in, online=False)
+        except Exception:
+            logger.exception("cleanup of connection %s failed", self.connection_id)
+
+    async def close_with(self, code: int):
+        if self.closing:
+            return
+        self.closing = True
+        self.close_code = code
+        try:
+            await self.close(code)
+        except Exception:
+            logger.warning("close of %s failed", self.connection_id)
+
+    async def send_frame(self, text: str):
+        if self.closing:
+            return
+        try:
+            await self.send(text_data=text)
+            metrics.FRAMES_OUT.inc()
+        except Exception:
+            logger.warning("send to %s failed; closing", self.connection_id)
+            await self.close_with(CloseCode.UNEXPECTED_CLOSE)
+
+    async def heartbeat(self):
+        """Called by the process every heartbeat interval (seed 002)."""
+        if self.closing:
+            return
+        if self.pending_ping is not None:
+            await self.close_with(CloseCode.HEARTBEAT_TIMEOUT)
+            return
+        self._expire_server_requests()
+        self.pending_ping = await self.send_request("ping", {})
+        if self.subscriptions:
+            # The layer delivers at most once: catch up on anything it dropped.
+            newest = await database_sync_to_async(last_seqs)(list(self.subscriptions))
+            for conversation_id, seq in newest.items():
+                if seq > self.subscriptions.get(conversation_id, seq):
+                    await self._advance(conversation_id)
+
+    # -- frames from the client --------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        metrics.FRAMES_IN.inc()
+        if text_data is None:
+            await self._send_error_frame("binary frames are not supported; send JSON text")
+            return
+        if len(text_data) > settings.CHAT_MAX_FRAME_BYTES or len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
+            await self.close_with(CloseCode.MESSAGE_TOO_BIG)
+            return
+        try:
+            frame = parse_frame(text_data)
+        except FrameError as error:
+            if error.request_id is not None:
+                await self._send_response_error(error.request_id, Reason.INVALID, error.detail)
+            else:
+                await self._send_error_frame(error.detail)
+            return
+        if frame["type"] == "response":
+            self._resolve_server_request(frame)
+        else:
+            await self._handle_request(frame)
+
+    async def _handle_request(self, frame):
+        request_id, action = frame["id"], frame["action"]
+        method = self.actions.get(action)
+        started = time.monotonic()
+        try:
+            if method is None:
+                raise ActionError(Reason.INVALID, f"unknown action '{action[:64]}'")
+            if not self.bucket.take():
+                raise ActionError(Reason.RATE_LIMITED, "too many requests; slow down")
+            if self.actor is None and action != "hello":
+                raise ActionError(Reason.FORBIDDEN, "say hello first")
+            data = await asyncio.wait_for(getattr(self, method)(frame["data"]), settings.CHAT_REQUEST_TIMEOUT_SECONDS)
+            await self.send_frame(response_ok(request_id, data))
+        except ActionError as error:
+            await self._send_response_error(request_id, error.reason, error.detail)
+        except asyncio.TimeoutError:
+            await self._send_response_error(request_id, Reason.TIMEOUT, "the request took too long")
+        except Exception:
+            logger.exception("action %s failed on %s", action[:64], self.connection_id)
+            await self._send_response_error(request_id, Reason.FAILED, "the server could not carry out the request")
+        finally:
+            metrics.REQUEST_SECONDS.labels(action=action if method else "unknown").observe(time.monotonic() - started)
+
+    async def _send_response_error(self, request_id: str, reason: Reason, detail: str):
+        metrics.ERRORS.labels(reason=reason).inc()
+        await self.send_frame(response_error(request_id, reason, detail))
+
+    async def _send_error_frame(self, detail: str):
+        metrics.ERRORS.labels(reason=Reason.INVALID).inc()
+        await self.send_frame(error_frame(detail))
+
+    # -- server-initiated requests -----------------------------------------
+
+    async def send_request(self, action: str, data: dict) -> str:
+        self.server_request_count += 1
+        request_id = f"S{self.server_request_count}"
+        self.server_requests[request_id] = (action, time.monotonic())
+        await self.send_frame(request_frame(request_id, action, data))
+        return request_id
+
+    def _resolve_server_request(self, frame):
+        request = self.server_requests.pop(frame["id"], None)
+        if request is None:
+            logger.warning("response to unknown request %r on %s dropped", frame["id"], self.connection_id)
+            return
+        action, sent_at = request
+        if action == "ping" and frame["id"] == self.pending_ping:
+            self.pending_ping = None
+            rtt = time.monotonic() - sent_at
+            self.rtt_ms = rtt * 1000
+            metrics.HEARTBEAT_RTT_SECONDS.observe(rtt)
+
+    def _expire_server_requests(self):
+        # Seed 002: a response that never came is forgotten after twice the timeout.
+        too_old = time.monotonic() - 2 * settings.CHAT_REQUEST_TIMEOUT_SECONDS
+        for request_id, (_, sent_at) in list(self.server_requests.items()):
+            if sent_at < too_old:
+                del self.server_requests[request_id]
+
+    # -- delivery ----------------------------------------------------------
+
+    async def conversation_event(self, message):
+        """A stored event from the layer: deliver in seq order, no gap, no duplicate."""
+        await self._advance(message["event"]["conversation"], message["event"])
+
+    async def _advance(self, conversation_id: str, event: dict | None = None):
+        async with self.delivery_lock:
+            delivered = self.subscriptions.get(conversation_id)
+            if delivered is None or (event is not None and event["seq"] <= delivered):
+                return
+            if event is not None and event["seq"] == delivered + 1:
+                await self._deliver(event)
+                return
+            # A gap (the layer dropped something) or a resync: read the rest back.
+            while True:
+                missing = await database_sync_to_async(events_after)(conversation_id, self.subscriptions[conversation_id])
+                for stored in missing:
+                    await self._deliver(stored)
+                if not missing or self.closing:
+                    return
+
+    async def _deliver(self, event: dict):
+        await self.send_frame(event_frame(event["type"], event))
+        self.subscriptions[event["conversation"]] = event["seq"]
+
+    async def conversation_signal(self, message):
+        data = message["data"]
+        if data.get("conversation") in self.subscriptions and message.get("sender_channel") != self.channel_name:
+            await self.send_frame(event_frame(message["name"], data))
+
+    async def _publish_presence(self, conversation_ids, *, online: bool):
+        for conversation_id in conversation_ids:
+            await broadcast.send_signal(conversation_id, "presence", {
+                "conversation": conversation_id, "actor": self.actor_summary(), "online": online,
+            })
+
+    def actor_summary(self) -> dict:
+        return {"kind": self.actor.kind, "guest": str(self.actor.guest_id) if self.actor.guest_id else None,
+                "user": self.actor.user_id}
+
+    # -- actions -----------------------------------------------------------
+
+    def connection_info(self) -> dict:
+        return {"connection_id": self.connection_id, "server": SERVER_NAME, "channel_name": self.channel_name,
+                "remote_addr": client_address(self.scope)}
+
+    async def after_hello(self, result: dict) -> dict:
+        self.registered = True
+        await self._publish_presence(result.pop("went_online"), online=True)
+        return result
+
+    async def action_subscribe(self, data):
+        conversation_id = field(data, "conversation", str, max_length=64)
+        after_seq = field(data, "after_seq", int, required=False) or 0
+        group = broadcast.conversation_group(conversation_id)
+        # Join the group before reading, so nothing committed in between is missed.
+        await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            conversation, presence = await database_sync_to_async(conversation_with_presence)(
+                actor=self.actor, conversation_id=conversation_id
+            )
+        except ActionError:
+            if conversation_id not in self.subscriptions:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            raise
+        conversation_id = str(conversation.pk)
+        async with self.delivery_lock:
+            self.subscriptions[conversation_id] = min(after_seq, conversation.last_seq)
+        await self._advance(conversation_id)
+        return {
+            "conversation": conversation_id,
+            "status": conversation.status,
+            "last_seq": self.subscriptions[conversation_id],
+            "participants": presence,
+        }
+
+    async def action_history(self, data):
+        return await database_sync_to_async(conversation_history)(
+            actor=self.actor,
+            conversation_id=field(data, "conversation", str, max_length=64),
+            before_seq=field(data, "before_seq", int, required=False),
+            limit=field(data, "limit", int, required=False) or HISTORY_PAGE_MAX,
+        )
+
+    async def action_message_send(self, data):
+        event, duplicate = await database_sync_to_async(message_send)(
+            actor=self.actor,
+            conversation_id=field(data, "conversation", str, max_length=64),
+            body=field(data, "body", str),
+            client_msg_id=field(data, "client_msg_id", str, required=False, max_length=64),
+        )
+        if not duplicate:
+            metrics.MESSAGES_STORED.inc()
+        return {"conversation": str(event.conversation_id), "seq": event.seq, "duplicate": duplicate,
+                "created_at": event.created_at.isoformat()}
+
+    def subscribed(self, data) -> str:
+        conversation_id = field(data, "conversation", str, max_length=64)
+        if conversation_id not in self.subscriptions:
+            raise ActionError(Reason.FORBIDDEN, "subscribe to the conversation first")
+        return conversation_id
+
+    async def action_typing(self, data):
+        conversation_id = self.subscribed(data)
+        active = field(data, "active", bool)
+        await broadcast.send_signal(conversation_id, "typing", {
+            "conversation": conversation_id, "actor": self.actor_summary(), "active": active,
+        }, sender_channel=self.channel_name)
+        return {}
+
+    async def action_read(self, data):
+        conversation_id = self.subscribed(data)
+        participant = await database_sync_to_async(read_mark)(
+            actor=self.actor, conversation_id=conversation_id, seq=field(data, "seq", int)
+        )
+        await broadcast.send_signal(conversation_id, "read", {
+            "conversation": conversation_id, "participant": participant.id, "seq": participant.last_read_seq,
+        }, sender_channel=self.channel_name)
+        return {"seq": participant.last_read_seq}
+
+
+class GuestConsumer(ChatConsumer):
+    """The widget's socket. Identity comes from the signed guest token in `hello`."""
+
+    actions = {**ChatConsumer.actions, "conversation.start": "action_start"}
+
+    async def action_hello(self, data):
+        if self.actor is not None:
+            raise ActionError(Reason.INVALID, "hello was already said on this socket")
+        token = field(data, "token", str, required=False, max_length=512)
+        result = await database_sync_to_async(guest_hello)(token=token, connection=self.connection_info())
+        self.actor = Actor(kind=Participant.Kind.GUEST, guest_id=result["guest"]["id"])
+        return await self.after_hello(result)
+
+    async def action_start(self, data):
+        queue_name = field(data, "queue", str, required=False, max_length=50)
+        conversation = await database_sync_to_async(conversation_start)(
+            guest_id=self.actor.guest_id, queue_name=queue_name
+        )
+        return await self.action_subscribe({"conversation": str(conversation.pk), "after_seq": 0})
+
+
+class StaffConsumer(ChatConsumer):
+    """The staff console's socket, authenticated by the staff member's Django session."""
+
+    def may_connect(self) -> bool:
+        user = self.scope.get("user")
+        return bool(user and user.is_authenticated and user.is_staff and user.is_active)
+
+    async def action_hello(self, data):
+        if self.actor is not None:
+            raise ActionError(Reason.INVALID, "hello was already said on this socket")
+        result = await database_sync_to_async(staff_hello)(
+            user_id=self.scope["user"].pk, connection=self.connection_info()
+        )
+        self.actor = Actor(kind=Participant.Kind.STAFF, user_id=self.scope["user"].pk)
+        return await self.after_hello(result)

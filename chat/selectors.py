@@ -1,0 +1,84 @@
+"""Reads for the chat sockets: replay, history, presence."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from chat.access import Actor, conversation_for_actor
+from chat.broadcast import event_payload
+from chat.models import Connection, Conversation, Event, Participant
+
+HISTORY_PAGE_MAX = 100
+# A replay larger than this is sent in pages; the client keeps asking with its
+# newest seq until it has everything (the response says whether more remain).
+REPLAY_PAGE_MAX = 500
+
+
+def live_connections():
+    """Open registry rows whose process still refreshes them."""
+    fresh_after = timezone.now() - timedelta(seconds=3 * settings.CHAT_HEARTBEAT_SECONDS)
+    return Connection.objects.filter(closed_at__isnull=True, last_seen_at__gte=fresh_after)
+
+
+def staff_online_in(conversation: Conversation) -> bool:
+    staff_ids = conversation.participants.filter(kind=Participant.Kind.STAFF, left_at__isnull=True).values("user_id")
+    return live_connections().filter(user_id__in=staff_ids).exists()
+
+
+def events_after(conversation_id, after_seq: int, *, limit: int = REPLAY_PAGE_MAX) -> list[dict]:
+    events = (
+        Event.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+        .select_related("author").order_by("seq")[:limit]
+    )
+    return [event_payload(event) for event in events]
+
+
+def conversation_with_presence(*, actor: Actor, conversation_id) -> tuple[Conversation, list[dict]]:
+    conversation = conversation_for_actor(actor, conversation_id)
+    return conversation, participants_presence(conversation)
+
+
+def conversation_history(*, actor: Actor, conversation_id, before_seq: int | None, limit: int) -> dict:
+    conversation = conversation_for_actor(actor, conversation_id)
+    events = Event.objects.filter(conversation=conversation).select_related("author")
+    if before_seq is not None:
+        events = events.filter(seq__lt=before_seq)
+    limit = max(1, min(limit, HISTORY_PAGE_MAX))
+    page = list(events.order_by("-seq")[: limit + 1])
+    return {
+        "events": [event_payload(event) for event in reversed(page[:limit])],
+        "has_more": len(page) > limit,
+    }
+
+
+def conversations_summary(conversations) -> list[dict]:
+    return [
+        {
+            "id": str(conversation.id),
+            "status": conversation.status,
+            "queue": conversation.queue.name if conversation.queue else None,
+            "last_seq": conversation.last_seq,
+            "created_at": conversation.created_at.isoformat(),
+        }
+        for conversation in conversations.select_related("queue").order_by("-created_at")
+    ]
+
+
+def last_seqs(conversation_ids) -> dict[str, int]:
+    return {str(pk): seq for pk, seq in Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "last_seq")}
+
+
+def participants_presence(conversation: Conversation) -> list[dict]:
+    live = live_connections()
+    online_guests = set(live.filter(guest__isnull=False).values_list("guest_id", flat=True))
+    online_users = set(live.filter(user__isnull=False).values_list("user_id", flat=True))
+    return [
+        {
+            "id": participant.id,
+            "kind": participant.kind,
+            "name": participant.display_name,
+            "online": participant.guest_id in online_guests or participant.user_id in online_users,
+            "last_read_seq": participant.last_read_seq,
+        }
+        for participant in conversation.participants.filter(left_at__isnull=True)
+    ]

@@ -1,0 +1,113 @@
+"""Writes on conversations: every event is stored with its sequence number first,
+then published after commit."""
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from chat import broadcast
+from chat.access import Actor, conversation_for_actor
+from chat.models import Conversation, Event, Guest, Participant
+from chat.protocol import ActionError, Reason
+from chat.selectors import staff_online_in
+from queueing.models import Queue
+
+STAFF_UNAVAILABLE_NOTICE = "Our team is not available right now. Your message is saved and we will answer as soon as someone is back."
+MAX_MESSAGE_LENGTH = 4000
+
+
+def event_record(*, conversation: Conversation, type: str, author: Participant | None = None,
+                 body: str = "", data: dict | None = None, client_msg_id: str | None = None) -> Event:
+    """Store one event under the next sequence number. Call inside a transaction."""
+    # The UPDATE takes the conversation's row lock (PostgreSQL) or is already
+    # inside SQLite's immediate write transaction: two writers never share a seq.
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
+    conversation.last_seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
+    event = Event.objects.create(
+        conversation=conversation, seq=conversation.last_seq, type=type, author=author,
+        body=body, data=data or {}, client_msg_id=client_msg_id,
+    )
+    broadcast.publish_event_on_commit(event)
+    return event
+
+
+def conversation_start(*, guest_id, queue_name: str | None = None) -> Conversation:
+    queue = None
+    if queue_name:
+        queue = Queue.objects.filter(name=queue_name).first()
+        if queue is None:
+            raise ActionError(Reason.NOT_FOUND, f"no queue named '{queue_name}'")
+    guest = Guest.objects.get(pk=guest_id)
+    with transaction.atomic():
+        conversation = Conversation.objects.create(guest=guest, queue=queue)
+        Participant.objects.create(
+            conversation=conversation, kind=Participant.Kind.GUEST, guest=guest, display_name=str(guest)
+        )
+    return conversation
+
+
+def participant_join(*, actor: Actor, conversation: Conversation) -> Participant:
+    """The actor's participant row, created (and announced, for staff) on first use."""
+    if actor.kind == Participant.Kind.GUEST:
+        return Participant.objects.get(conversation=conversation, guest_id=actor.guest_id)
+    with transaction.atomic():
+        participant = Participant.objects.filter(conversation=conversation, user_id=actor.user_id).first()
+        if participant is None:
+            user = get_user_model().objects.get(pk=actor.user_id)
+            participant = Participant.objects.create(
+                conversation=conversation, kind=Participant.Kind.STAFF, user=user,
+                display_name=user.get_full_name() or user.get_username(),
+            )
+            event_record(conversation=conversation, type=Event.Type.PARTICIPANT_JOINED, author=participant,
+                         data={"participant": participant.id, "name": participant.display_name, "kind": participant.kind})
+    return participant
+
+
+def message_send(*, actor: Actor, conversation_id, body: str, client_msg_id: str | None) -> tuple[Event, bool]:
+    """Store a message (once per client_msg_id) and return it with whether it was a retry."""
+    body = body.strip()
+    if not body:
+        raise ActionError(Reason.INVALID, "'body' is empty")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ActionError(Reason.INVALID, f"'body' is longer than {MAX_MESSAGE_LENGTH}")
+    conversation = conversation_for_actor(actor, conversation_id)
+    if conversation.status == Conversation.Status.ENDED:
+        raise ActionError(Reason.FORBIDDEN, "the conversation has ended")
+    participant = participant_join(actor=actor, conversation=conversation)
+    if client_msg_id:
+        existing = Event.objects.filter(conversation=conversation, author=participant, client_msg_id=client_msg_id).first()
+        if existing:
+            return existing, True
+    try:
+        with transaction.atomic():
+            event = event_record(conversation=conversation, type=Event.Type.MESSAGE, author=participant,
+                                 body=body, client_msg_id=client_msg_id)
+            if participant.kind == Participant.Kind.GUEST:
+                _notice_if_staff_unavailable(conversation)
+    except IntegrityError:
+        # A concurrent retry with the same client_msg_id won the race.
+        return Event.objects.get(conversation=conversation, author=participant, client_msg_id=client_msg_id), True
+    return event, False
+
+
+def _notice_if_staff_unavailable(conversation: Conversation) -> None:
+    """Tell the guest once per unanswered stretch that nobody is there (seed 003)."""
+    if staff_online_in(conversation):
+        return
+    last_other = (
+        Event.objects.filter(conversation=conversation, type=Event.Type.MESSAGE)
+        .exclude(author__kind=Participant.Kind.GUEST)
+        .order_by("-seq").first()
+    )
+    if last_other and last_other.author_id is None and last_other.data.get("notice") == "staff_unavailable":
+        return
+    event_record(conversation=conversation, type=Event.Type.MESSAGE, body=STAFF_UNAVAILABLE_NOTICE,
+                 data={"notice": "staff_unavailable"})
+
+
+def read_mark(*, actor: Actor, conversation_id, seq: int) -> Participant:
+    conversation = conversation_for_actor(actor, conversation_id)
+    participant = participant_join(actor=actor, conversation=conversation)
+    seq = min(seq, conversation.last_seq)
+    Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+    participant.last_read_seq = max(participant.last_read_seq, seq)
+    return participant

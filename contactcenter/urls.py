@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from contactcenter.health import healthz
+from contactcenter.metrics import metrics
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+]
