@@ -17,6 +17,14 @@ def conversation_group(conversation_id) -> str:
     return f"conversation.{conversation_id}"
 
 
+def guest_group(guest_id) -> str:
+    return f"guest.{guest_id}"
+
+
+def staff_group(user_id) -> str:
+    return f"staff.{user_id}"
+
+
 def event_payload(event: Event) -> dict:
     author = event.author
     return {
@@ -46,3 +54,23 @@ async def send_signal(conversation_id, name: str, data: dict, *, sender_channel:
         conversation_group(conversation_id),
         {"type": "conversation.signal", "name": name, "data": data, "sender_channel": sender_channel},
     )
+
+
+def _notify_on_commit(group: str, event: str, data: dict) -> None:
+    transaction.on_commit(
+        lambda: async_to_sync(get_channel_layer().group_send)(group, {"type": "personal.notify", "event": event, "data": data})
+    )
+
+
+def notify_guest_on_commit(guest_id, event: str, data: dict) -> None:
+    """An event for every socket of one guest (reservation updates), after commit.
+
+    Not sequenced: the state it reports can always be read again, so a lost
+    one is corrected by the next or by a read on reconnect.
+    """
+    _notify_on_commit(guest_group(guest_id), event, data)
+
+
+def notify_staff_on_commit(user_id, event: str, data: dict) -> None:
+    """An event for every socket of one staff member (offers, status), after commit."""
+    _notify_on_commit(staff_group(user_id), event, data)

@@ -93,6 +93,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             for conversation_id in list(self.subscriptions):
                 await self.channel_layer.group_discard(broadcast.conversation_group(conversation_id), self.channel_name)
             if self.registered:
+                await self.channel_layer.group_discard(self.personal_group(), self.channel_name)
                 offline_in = await database_sync_to_async(connection_close)(
                     connection_id=self.connection_id, close_code=self.close_code
                 )
@@ -249,6 +250,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if data.get("conversation") in self.subscriptions and message.get("sender_channel") != self.channel_name:
             await self.send_frame(event_frame(message["name"], data))
 
+    async def personal_notify(self, message):
+        await self.send_frame(event_frame(message["event"], message["data"]))
+
     async def _publish_presence(self, conversation_ids, *, online: bool):
         for conversation_id in conversation_ids:
             await broadcast.send_signal(conversation_id, "presence", {
@@ -265,8 +269,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"connection_id": self.connection_id, "server": SERVER_NAME, "channel_name": self.channel_name,
                 "remote_addr": client_address(self.scope)}
 
+    def personal_group(self) -> str:
+        if self.actor.kind == Participant.Kind.GUEST:
+            return broadcast.guest_group(self.actor.guest_id)
+        return broadcast.staff_group(self.actor.user_id)
+
     async def after_hello(self, result: dict) -> dict:
         self.registered = True
+        await self.channel_layer.group_add(self.personal_group(), self.channel_name)
         await self._publish_presence(result.pop("went_online"), online=True)
         return result
 
