@@ -105,11 +105,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
-        self.close_code = code
+        self.close_code = int(code)
         try:
-            await self.close(code)
+            # int(): autobahn refuses anything whose type is not exactly int, IntEnum included.
+            await self.close(int(code))
         except Exception:
-            logger.warning("close of %s failed", self.connection_id)
+            logger.warning("close of %s failed", self.connection_id, exc_info=True)
 
     async def send_frame(self, text: str):
         if self.closing:
@@ -165,10 +166,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         method = self.actions.get(action)
         started = time.monotonic()
         try:
-            if method is None:
-                raise ActionError(Reason.INVALID, f"unknown action '{action[:64]}'")
             if not self.bucket.take():
                 raise ActionError(Reason.RATE_LIMITED, "too many requests; slow down")
+            if method is None:
+                raise ActionError(Reason.INVALID, f"unknown action '{action[:64]}'")
             if self.actor is None and action != "hello":
                 raise ActionError(Reason.FORBIDDEN, "say hello first")
             data = await asyncio.wait_for(getattr(self, method)(frame["data"]), settings.CHAT_REQUEST_TIMEOUT_SECONDS)
