@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import broadcast, metrics
-from chat.access import Actor
+from chat.access import Actor, conversation_for_actor
 from chat.addresses import client_address
 from chat.lifecycle import SERVER_NAME, process_sockets
 from chat.models import Participant
@@ -23,9 +23,19 @@ from chat.ratelimit import TokenBucket
 from chat.selectors import (
     HISTORY_PAGE_MAX, conversation_history, conversation_with_presence, events_after, last_seqs,
 )
+from chat.service_errors import as_action_errors
 from chat.services.connections import connection_close
 from chat.services.conversations import conversation_start, message_send, read_mark
+from chat.services.ending import conversation_end_by
+from chat.services.escalation import conversation_escalate
+from chat.services.queue_actions import (
+    conversation_reservation, guest_reservation_cancel, guest_reservation_rejoin, staff_offer_accept,
+    staff_status_set,
+)
 from chat.services.sessions import guest_hello, staff_hello
+from chat.transcripts import transcript_text
+from queueing.selectors import reservation_payload
+from surveys.services import survey_submit
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +50,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         "message.send": "action_message_send",
         "typing": "action_typing",
         "read": "action_read",
+        "conversation.end": "action_end",
+        "conversation.transcript": "action_transcript",
     }
 
     async def __call__(self, scope, receive, send):
@@ -304,6 +316,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "status": conversation.status,
             "last_seq": self.subscriptions[conversation_id],
             "participants": presence,
+            "reservation": await database_sync_to_async(conversation_reservation)(conversation_id=conversation_id),
         }
 
     async def action_history(self, data):
@@ -351,10 +364,35 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return {"seq": participant.last_read_seq}
 
 
+    async def call(self, service, **kwargs):
+        """A service call on the database thread, its refusals turned into error responses."""
+        return await database_sync_to_async(as_action_errors(service))(**kwargs)
+
+    async def action_end(self, data):
+        conversation = await self.call(
+            conversation_end_by, actor=self.actor, conversation_id=field(data, "conversation", str, max_length=64),
+            reason=field(data, "reason", str, required=False, max_length=100) or "",
+        )
+        return {"conversation": str(conversation.pk), "status": conversation.status}
+
+    async def action_transcript(self, data):
+        return {"text": await self.call(self._transcript, conversation_id=field(data, "conversation", str, max_length=64))}
+
+    def _transcript(self, conversation_id):
+        return transcript_text(conversation_for_actor(self.actor, conversation_id))
+
+
 class GuestConsumer(ChatConsumer):
     """The widget's socket. Identity comes from the signed guest token in `hello`."""
 
-    actions = {**ChatConsumer.actions, "conversation.start": "action_start"}
+    actions = {
+        **ChatConsumer.actions,
+        "conversation.start": "action_start",
+        "conversation.escalate": "action_escalate",
+        "reservation.cancel": "action_reservation_cancel",
+        "reservation.rejoin": "action_reservation_rejoin",
+        "survey.submit": "action_survey_submit",
+    }
 
     async def action_hello(self, data):
         if self.actor is not None:
@@ -371,9 +409,35 @@ class GuestConsumer(ChatConsumer):
         )
         return await self.action_subscribe({"conversation": str(conversation.pk), "after_seq": 0})
 
+    async def action_escalate(self, data):
+        reservation = await self.call(conversation_escalate, actor=self.actor,
+                                      conversation_id=field(data, "conversation", str, max_length=64))
+        return {"reservation": await database_sync_to_async(reservation_payload)(reservation)}
+
+    async def action_reservation_cancel(self, data):
+        return await self.call(guest_reservation_cancel, actor=self.actor,
+                               public_id=field(data, "reservation", str, max_length=64))
+
+    async def action_reservation_rejoin(self, data):
+        return await self.call(guest_reservation_rejoin, actor=self.actor,
+                               public_id=field(data, "reservation", str, max_length=64))
+
+    async def action_survey_submit(self, data):
+        answers = field(data, "answers", list)
+        invitation = await self.call(survey_submit, token=field(data, "invitation", str, max_length=300), answers=answers)
+        return {"answered_at": invitation.answered_at.isoformat()}
+
 
 class StaffConsumer(ChatConsumer):
     """The staff console's socket, authenticated by the staff member's Django session."""
+
+    actions = {
+        **ChatConsumer.actions,
+        "agent.status": "action_agent_status",
+        "offer.accept": "action_offer_accept",
+        "conversation.escalate": "action_escalate",
+        "conversation.transfer": "action_transfer",
+    }
 
     def may_connect(self) -> bool:
         user = self.scope.get("user")
@@ -387,3 +451,20 @@ class StaffConsumer(ChatConsumer):
         )
         self.actor = Actor(kind=Participant.Kind.STAFF, user_id=self.scope["user"].pk)
         return await self.after_hello(result)
+
+    async def action_agent_status(self, data):
+        return await self.call(staff_status_set, actor=self.actor, status=field(data, "status", str, max_length=16))
+
+    async def action_offer_accept(self, data):
+        return await self.call(staff_offer_accept, actor=self.actor,
+                               public_id=field(data, "reservation", str, max_length=64))
+
+    async def action_escalate(self, data, transfer=False):
+        reservation = await self.call(
+            conversation_escalate, actor=self.actor, conversation_id=field(data, "conversation", str, max_length=64),
+            queue_name=field(data, "queue", str, max_length=50), transfer=transfer,
+        )
+        return {"reservation": await database_sync_to_async(reservation_payload)(reservation)}
+
+    async def action_transfer(self, data):
+        return await self.action_escalate(data, transfer=True)

@@ -18,21 +18,32 @@ class Guest(models.Model):
 
 class Conversation(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open"
-        ENDED = "ended"
+        BOT = "bot"  # the bot answers; nobody waits for a person yet
+        WAITING = "waiting"  # escalated: a reservation waits in the queue
+        ACTIVE = "active"  # a staff member has joined
+        ENDED = "ended"  # over; nothing more can be sent
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="conversations")
     queue = models.ForeignKey("queueing.Queue", on_delete=models.PROTECT, null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOT)
     # The sequence number of the newest event; only ever incremented, inside the
     # transaction that stores that event.
     last_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the newest event was stored: what the idle-chat task measures.
+    last_activity_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(
+        max_length=16, blank=True, help_text="guest, staff or system (an automatic end such as the idle time-out)"
+    )
+    ended_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["guest", "status"])]
+        indexes = [models.Index(fields=["guest", "status"]), models.Index(fields=["status", "last_activity_at"])]
 
     def __str__(self) -> str:
         return f"Conversation {str(self.id)[:8]} with {self.guest}"
@@ -79,6 +90,9 @@ class Event(models.Model):
         MESSAGE = "message.new"
         PARTICIPANT_JOINED = "participant.joined"
         PARTICIPANT_LEFT = "participant.left"
+        ESCALATED = "conversation.escalated"
+        CHAT_ENDED = "chat.ended"
+        SURVEY_OFFERED = "survey.offered"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
@@ -128,3 +142,21 @@ class Connection(models.Model):
             models.Index(fields=["user", "closed_at"]),
             models.Index(fields=["server", "closed_at"]),
         ]
+
+
+class FaqEntry(models.Model):
+    """What the default bot knows: staff edit these in the admin."""
+
+    question = models.CharField(max_length=300)
+    answer = models.TextField()
+    keywords = models.CharField(
+        max_length=300, blank=True, help_text="Comma-separated words customers use for this question."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return self.question

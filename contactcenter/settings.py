@@ -150,6 +150,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "queueing.authentication.GuestTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,6 +183,17 @@ CHAT_ALLOWED_ORIGINS = env_list("CHAT_ALLOWED_ORIGINS", ",".join(ALLOWED_HOSTS))
 # Peers whose X-Forwarded-For is believed (the reverse proxy in front of daphne).
 TRUSTED_PROXIES = set(env_list("TRUSTED_PROXIES", ""))
 
+# The conversation's life (issue: bot first, escalation, end chat).
+# The queue of a conversation whose widget names none.
+CHAT_DEFAULT_QUEUE = os.environ.get("CHAT_DEFAULT_QUEUE", "support")
+CHAT_BOT_RESPONDER = os.environ.get("CHAT_BOT_RESPONDER", "chat.bot.FaqResponder")
+CHAT_BOT_NAME = os.environ.get("CHAT_BOT_NAME", "Assistant")
+# Below this the bot says it is not sure instead of answering; twice in a row
+# and it offers a person.
+CHAT_BOT_MIN_CONFIDENCE = float(os.environ.get("CHAT_BOT_MIN_CONFIDENCE", 0.5))
+# A conversation with no event for this long is ended by the idle-chat task.
+CHAT_IDLE_END_SECONDS = float(os.environ.get("CHAT_IDLE_END_SECONDS", 15 * 60))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -190,3 +202,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"daphne": {"level": "WARNING"}},
 }
+
+# --- Surveys (surveys/) ---------------------------------------------------
+# How long a post-chat survey stays answerable, over the socket or at its
+# signed link. A week covers a customer who comes back to the link after a
+# weekend; answers much later say little about that one chat.
+SURVEY_INVITATION_TTL_SECONDS = int(os.environ.get("SURVEY_INVITATION_TTL_SECONDS", 7 * 24 * 3600))
+
+# --- Queueing (queueing/, docs/queueing.md) ---------------------------------
+# Read from the environment like the rest, so tests can shorten them for the
+# daphne and Celery processes they start.
+# An agent has this long to accept an offer before the customer goes back to
+# the head of the queue (and the agent is set away).
+QUEUE_OFFER_TIMEOUT_SECONDS = float(os.environ.get("QUEUE_OFFER_TIMEOUT_SECONDS", 30))
+# How long after an idle expiry the customer may rejoin at their original place:
+# long enough to survive a phone locking or a page reload.
+QUEUE_REJOIN_GRACE_SECONDS = float(os.environ.get("QUEUE_REJOIN_GRACE_SECONDS", 300))
+# The "are you still there?" warning goes out this long before an idle expiry.
+QUEUE_IDLE_WARNING_SECONDS = float(os.environ.get("QUEUE_IDLE_WARNING_SECONDS", 30))
+# An estimate that moved less than this is not pushed again: the 10 s refresh
+# would otherwise send a few seconds of drift to every waiting customer.
+QUEUE_ESTIMATE_TOLERANCE_SECONDS = float(os.environ.get("QUEUE_ESTIMATE_TOLERANCE_SECONDS", 30))
+# A comment line on an idle SSE stream, so proxies do not time it out.
+QUEUE_SSE_KEEPALIVE_SECONDS = float(os.environ.get("QUEUE_SSE_KEEPALIVE_SECONDS", 15))

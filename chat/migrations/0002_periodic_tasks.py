@@ -8,6 +8,8 @@ from django.db import migrations
 SCHEDULES = [
     # Rows of a process that died without closing them; three heartbeats stale.
     ("Close stale socket registry rows", "chat.tasks.sweep_stale_connections", 60),
+    # CHAT_IDLE_END_SECONDS is minutes; a minute's lateness is unnoticeable.
+    ("End idle chats", "chat.tasks.end_idle_conversations", 60),
 ]
 
 

@@ -51,6 +51,7 @@ def _online(*, guest_id, user_id) -> bool:
 
 def _presence_conversations(*, guest_id, user_id) -> list[str]:
     owner = Q(guest_id=guest_id) if guest_id else Q(user_id=user_id)
-    participants = Participant.objects.filter(owner, left_at__isnull=True,
-                                              conversation__status=Conversation.Status.OPEN)
+    participants = Participant.objects.filter(owner, left_at__isnull=True).exclude(
+        conversation__status=Conversation.Status.ENDED
+    )
     return [str(pk) for pk in participants.values_list("conversation_id", flat=True)]

@@ -1,41 +1,24 @@
-"""Writes on conversations: every event is stored with its sequence number first,
-then published after commit."""
+"""Writes on conversations: start, join, send, read."""
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
-from chat import broadcast
 from chat.access import Actor, conversation_for_actor
 from chat.models import Conversation, Event, Guest, Participant
 from chat.protocol import ActionError, Reason
 from chat.selectors import staff_online_in
+from chat.services.events import event_record
 from queueing.models import Queue
 
 STAFF_UNAVAILABLE_NOTICE = "Our team is not available right now. Your message is saved and we will answer as soon as someone is back."
 MAX_MESSAGE_LENGTH = 4000
 
 
-def event_record(*, conversation: Conversation, type: str, author: Participant | None = None,
-                 body: str = "", data: dict | None = None, client_msg_id: str | None = None) -> Event:
-    """Store one event under the next sequence number. Call inside a transaction."""
-    # The UPDATE takes the conversation's row lock (PostgreSQL) or is already
-    # inside SQLite's immediate write transaction: two writers never share a seq.
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
-    conversation.last_seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
-    event = Event.objects.create(
-        conversation=conversation, seq=conversation.last_seq, type=type, author=author,
-        body=body, data=data or {}, client_msg_id=client_msg_id,
-    )
-    broadcast.publish_event_on_commit(event)
-    return event
-
-
 def conversation_start(*, guest_id, queue_name: str | None = None) -> Conversation:
-    queue = None
-    if queue_name:
-        queue = Queue.objects.filter(name=queue_name).first()
-        if queue is None:
-            raise ActionError(Reason.NOT_FOUND, f"no queue named '{queue_name}'")
+    queue_name = queue_name or settings.CHAT_DEFAULT_QUEUE
+    queue = Queue.objects.filter(name=queue_name).first()
+    if queue is None:
+        raise ActionError(Reason.NOT_FOUND, f"no queue named '{queue_name}'")
     guest = Guest.objects.get(pk=guest_id)
     with transaction.atomic():
         conversation = Conversation.objects.create(guest=guest, queue=queue)
@@ -82,7 +65,15 @@ def message_send(*, actor: Actor, conversation_id, body: str, client_msg_id: str
             event = event_record(conversation=conversation, type=Event.Type.MESSAGE, author=participant,
                                  body=body, client_msg_id=client_msg_id)
             if participant.kind == Participant.Kind.GUEST:
-                _notice_if_staff_unavailable(conversation)
+                if conversation.status == Conversation.Status.BOT:
+                    # Imported here: tasks import services, never the other way at import time.
+                    from chat.tasks import bot_reply_task
+
+                    # A worker answers: a responder may be slow, and a socket's
+                    # database thread is shared by every socket of the process.
+                    bot_reply_task.delay_on_commit(str(conversation.pk), event.seq)
+                else:
+                    _notice_if_staff_unavailable(conversation)
     except IntegrityError:
         # A concurrent retry with the same client_msg_id won the race.
         return Event.objects.get(conversation=conversation, author=participant, client_msg_id=client_msg_id), True
@@ -110,4 +101,15 @@ def read_mark(*, actor: Actor, conversation_id, seq: int) -> Participant:
     seq = min(seq, conversation.last_seq)
     Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
     participant.last_read_seq = max(participant.last_read_seq, seq)
+    return participant
+
+
+def conversation_assign(*, conversation: Conversation, user_id: int) -> Participant:
+    """An agent accepted the conversation's reservation: they join and it is active."""
+    participant = participant_join(actor=Actor(kind=Participant.Kind.STAFF, user_id=user_id), conversation=conversation)
+    if participant.left_at is not None:
+        Participant.objects.filter(pk=participant.pk).update(left_at=None)
+        event_record(conversation=conversation, type=Event.Type.PARTICIPANT_JOINED, author=participant,
+                     data={"participant": participant.id, "name": participant.display_name, "kind": participant.kind})
+    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.ACTIVE)
     return participant

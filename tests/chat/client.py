@@ -67,6 +67,13 @@ class ChatClient:
             if name is None or frame["event"] == name:
                 return frame
 
+    async def next_stored(self, timeout: float = 10) -> dict:
+        """The next sequenced event's data, skipping ephemeral ones (typing, presence, reservation updates)."""
+        while True:
+            frame = await self.next_event(timeout=timeout)
+            if "seq" in frame["data"]:
+                return frame["data"]
+
     async def messages(self, count: int, timeout: float = 10) -> list[dict]:
         return [(await self.next_event("message.new", timeout))["data"] for _ in range(count)]
 

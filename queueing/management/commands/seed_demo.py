@@ -1,4 +1,4 @@
-"""Demo data for a first run: a queue, a staff agent and a superuser.
+"""Demo data for a first run: a queue, a staff agent, a superuser and FAQ entries for the bot.
 
 Idempotent: it creates only what is missing and prints a password only when it
 creates the account, so the credentials appear once.
@@ -8,7 +8,19 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from chat.models import FaqEntry
 from queueing.models import Agent, Queue
+
+FAQ = [
+    ("What are your opening hours?", "We are open Monday to Friday, 8:00 to 18:00, and Saturday 9:00 to 13:00.",
+     "hours, open, opening, closed, time, weekend"),
+    ("How do I reset my password?", "Use 'Forgot password' on the sign-in page: we email you a link that works for one hour.",
+     "password, reset, forgot, login, sign in, locked"),
+    ("How long does delivery take?", "Orders ship within one working day and arrive in 2 to 4 working days.",
+     "delivery, shipping, ship, arrive, order, parcel"),
+    ("How do I return an item?", "You can return any item within 30 days from your account page: the return label is free.",
+     "return, refund, exchange, send back"),
+]
 
 
 class Command(BaseCommand):
@@ -16,6 +28,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         queue, _ = Queue.objects.get_or_create(name="support", defaults={"display_name": "Customer support"})
+        Queue.objects.get_or_create(name="tier-2", defaults={"display_name": "Second-tier support"})
+        if not FaqEntry.objects.exists():
+            FaqEntry.objects.bulk_create(FaqEntry(question=q, answer=a, keywords=k) for q, a, k in FAQ)
         users = get_user_model().objects
         if not users.filter(is_superuser=True).exists():
             password = secrets.token_urlsafe(12)

@@ -1,0 +1,102 @@
+"""REST API for integrations and guests: conversations and their transcripts."""
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.access import Actor, conversations_visible_to
+from chat.models import Conversation, Participant
+from chat.services.ending import conversation_end_by
+from chat.transcripts import transcript_csv, transcript_lines, transcript_text
+from queueing.authentication import GuestPrincipal, IsGuestOrStaff, IsStaff
+
+
+def actor_for(user) -> Actor:
+    """The API caller as a chat actor: a guest, or a staff user (an integration's
+    token user sees what that user sees: every queue for a superuser)."""
+    if isinstance(user, GuestPrincipal):
+        return Actor(kind=Participant.Kind.GUEST, guest_id=user.guest.pk)
+    return Actor(kind=Participant.Kind.STAFF, user_id=user.pk)
+
+
+class ConversationOutput(serializers.ModelSerializer):
+    queue = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    agents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "status", "queue", "guest", "agents", "last_seq", "created_at", "last_activity_at",
+                  "ended_at", "ended_by", "end_reason"]
+
+    def get_agents(self, conversation) -> list[str]:
+        return [p.display_name for p in conversation.participants.all() if p.kind == Participant.Kind.STAFF]
+
+
+class NewestFirst(CursorPagination):
+    ordering = "-created_at"
+    page_size = 50
+
+
+class ConversationList(APIView):
+    """GET /api/v1/conversations/?queue=&agent=&status=&created_after=&created_before= (cursor paginated)."""
+
+    permission_classes = [IsGuestOrStaff]
+
+    def get(self, request):
+        conversations = conversations_visible_to(actor_for(request.user)).select_related("queue").prefetch_related("participants")
+        params = request.query_params
+        if params.get("queue"):
+            conversations = conversations.filter(queue__name=params["queue"])
+        if params.get("status"):
+            conversations = conversations.filter(status=params["status"])
+        if params.get("agent"):
+            conversations = conversations.filter(
+                Q(participants__user__username=params["agent"]), participants__kind=Participant.Kind.STAFF
+            ).distinct()
+        for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lt")):
+            if params.get(name):
+                moment = parse_datetime(params[name])
+                if moment is None:
+                    raise ValidationError({name: "an ISO 8601 date-time, such as 2026-11-22T00:00:00Z"})
+                conversations = conversations.filter(**{lookup: moment})
+        paginator = NewestFirst()
+        page = paginator.paginate_queryset(conversations, request, view=self)
+        return paginator.get_paginated_response(ConversationOutput(page, many=True).data)
+
+
+class ConversationTranscript(APIView):
+    """GET /api/v1/conversations/<id>/ : the conversation and its transcript as JSON;
+    /transcript.txt and /transcript.csv for downloads. Someone else's is 404."""
+
+    permission_classes = [IsGuestOrStaff]
+    formats = {
+        "txt": ("text/plain; charset=utf-8", transcript_text),
+        "csv": ("text/csv; charset=utf-8", transcript_csv),
+    }
+
+    def get(self, request, conversation_id, download=None):
+        conversation = get_object_or_404(conversations_visible_to(actor_for(request.user)), pk=conversation_id)
+        if download:
+            content_type, render = self.formats[download]
+            response = HttpResponse(render(conversation), content_type=content_type)
+            response["Content-Disposition"] = f'attachment; filename="transcript-{conversation.pk}.{download}"'
+            return response
+        return Response({**ConversationOutput(conversation).data, "transcript": transcript_lines(conversation)})
+
+
+class ConversationEnd(APIView):
+    """POST /api/v1/conversations/<id>/end : the same end as the widget and the console."""
+
+    permission_classes = [IsStaff]
+
+    def post(self, request, conversation_id):
+        actor = actor_for(request.user)
+        get_object_or_404(conversations_visible_to(actor), pk=conversation_id)
+        reason = str(request.data.get("reason", ""))[:100] or "ended by API"
+        conversation = conversation_end_by(actor=actor, conversation_id=conversation_id, reason=reason)
+        return Response(ConversationOutput(conversation).data)

@@ -1,0 +1,72 @@
+"""Keeping customers told: every change of a queue ends with `queue_refresh`,
+inside the transaction that made it, so positions and estimates are recomputed
+and exactly the reservations whose state changed are published after commit."""
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from queueing import broadcast
+from queueing.estimates import estimate_wait_seconds
+from queueing.models import Reservation
+from queueing.selectors import queue_figures, reservation_payload, waiting_in_line
+
+
+def reservation_transition(*, reservation: Reservation, from_statuses, condition: Q = Q(), **changes) -> bool:
+    """Compare-and-set: apply `changes` only if the status is still one of
+    `from_statuses` (and `condition` still holds). True if this call made the
+    change: exactly one caller wins, on SQLite and PostgreSQL alike. The
+    reservation is then reloaded, and published if it left the line (one still
+    in line is published by the queue_refresh that follows)."""
+    if changes.get("status", reservation.status) not in Reservation.WAITING:
+        changes.update(published_position=None, estimated_wait_until=None)
+    changed = Reservation.objects.filter(condition, pk=reservation.pk, status__in=from_statuses).update(
+        **changes, version=F("version") + 1
+    )
+    if changed != 1:
+        return False
+    reservation.refresh_from_db()
+    if reservation.status not in Reservation.WAITING:
+        reservation_publish(reservation=reservation)
+    return True
+
+
+def reservation_publish(*, reservation: Reservation) -> None:
+    broadcast.notify_customer_on_commit(
+        reservation, broadcast.EventName.RESERVATION_UPDATED, reservation_payload(reservation)
+    )
+
+
+def queue_refresh(*, queue_id, now: datetime | None = None, force_ids=()) -> int:
+    """Recompute position and estimate of everyone waiting in the queue and
+    publish those that changed (and `force_ids`, whose status changed).
+    Returns how many were published. Call inside the changing transaction."""
+    now = now or timezone.now()
+    figures = queue_figures(queue_id=queue_id, now=now)
+    published = 0
+    for position, reservation in enumerate(waiting_in_line(queue_id=queue_id).select_related("queue"), start=1):
+        seconds = estimate_wait_seconds(position=position, figures=figures)
+        estimate = now + timedelta(seconds=seconds) if seconds is not None else None
+        unchanged = (
+            reservation.published_position == position
+            and not _estimate_moved(reservation.estimated_wait_until, estimate)
+        )
+        if unchanged and reservation.pk not in force_ids:
+            continue
+        Reservation.objects.filter(pk=reservation.pk).update(
+            published_position=position, estimated_wait_until=estimate, version=F("version") + 1
+        )
+        reservation.refresh_from_db()
+        reservation_publish(reservation=reservation)
+        published += 1
+    return published
+
+
+def _estimate_moved(told: datetime | None, estimate: datetime | None) -> bool:
+    """Worth telling the customer: a change between none and some, or a move of
+    at least QUEUE_ESTIMATE_TOLERANCE_SECONDS (an estimate recomputed every 10 s
+    drifts by seconds; that is noise, not news)."""
+    if told is None or estimate is None:
+        return told is not estimate
+    return abs((estimate - told).total_seconds()) >= settings.QUEUE_ESTIMATE_TOLERANCE_SECONDS
