@@ -23,4 +23,5 @@ run: $(VENV)/.run-deps
 # A private Redis for the whole run; pytest exits non-zero on a failure and on
 # no tests collected.
 test: $(VENV)/.test-deps
+	scripts/ensure-chromium
 	$(PY) -m contactcenter.private_redis -- $(PY) -m pytest $(PYTEST_ARGS)

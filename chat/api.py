@@ -3,6 +3,8 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -13,6 +15,8 @@ from chat.access import Actor, conversations_visible_to
 from chat.models import Conversation, Participant
 from chat.services.ending import conversation_end_by
 from chat.transcripts import transcript_csv, transcript_lines, transcript_text
+from integrations.authentication import ApiTokenRateThrottle, scope_required
+from integrations.scopes import Scope
 from queueing.authentication import GuestPrincipal, IsGuestOrStaff, IsStaff
 
 
@@ -37,6 +41,28 @@ class ConversationOutput(serializers.ModelSerializer):
         return [p.display_name for p in conversation.participants.all() if p.kind == Participant.Kind.STAFF]
 
 
+class TranscriptOutput(ConversationOutput):
+    """The schema of the transcript: the conversation and its lines (chat.transcripts.transcript_lines)."""
+
+    class LineSerializer(serializers.Serializer):
+        seq = serializers.IntegerField()
+        at = serializers.DateTimeField()
+        kind = serializers.CharField()
+        author = serializers.CharField()
+        text = serializers.CharField()
+
+    transcript = LineSerializer(many=True)
+
+    class Meta(ConversationOutput.Meta):
+        fields = [*ConversationOutput.Meta.fields, "transcript"]
+
+
+class EndInput(serializers.Serializer):
+    """The schema of ConversationEnd's body."""
+
+    reason = serializers.CharField(required=False, max_length=100)
+
+
 class NewestFirst(CursorPagination):
     ordering = "-created_at"
     page_size = 50
@@ -45,8 +71,22 @@ class NewestFirst(CursorPagination):
 class ConversationList(APIView):
     """GET /api/v1/conversations/?queue=&agent=&status=&created_after=&created_before= (cursor paginated)."""
 
-    permission_classes = [IsGuestOrStaff]
+    permission_classes = [IsGuestOrStaff, scope_required(Scope.TRANSCRIPTS_READ)]
+    throttle_classes = [ApiTokenRateThrottle]
+    # Read by the schema generator only; `get` paginates explicitly.
+    pagination_class = NewestFirst
 
+    @extend_schema(
+        operation_id="conversations_list",
+        parameters=[
+            OpenApiParameter("queue", description="A queue name."),
+            OpenApiParameter("agent", description="A staff username who took part."),
+            OpenApiParameter("status", enum=Conversation.Status.values),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+        ],
+        responses=ConversationOutput(many=True),
+    )
     def get(self, request):
         conversations = conversations_visible_to(actor_for(request.user)).select_related("queue").prefetch_related("participants")
         params = request.query_params
@@ -73,12 +113,20 @@ class ConversationTranscript(APIView):
     """GET /api/v1/conversations/<id>/ : the conversation and its transcript as JSON;
     /transcript.txt and /transcript.csv for downloads. Someone else's is 404."""
 
-    permission_classes = [IsGuestOrStaff]
+    permission_classes = [IsGuestOrStaff, scope_required(Scope.TRANSCRIPTS_READ)]
+    throttle_classes = [ApiTokenRateThrottle]
     formats = {
         "txt": ("text/plain; charset=utf-8", transcript_text),
         "csv": ("text/csv; charset=utf-8", transcript_csv),
     }
 
+    @extend_schema(
+        responses={
+            (200, "application/json"): TranscriptOutput,
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="transcript.txt"),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="transcript.csv"),
+        },
+    )
     def get(self, request, conversation_id, download=None):
         conversation = get_object_or_404(conversations_visible_to(actor_for(request.user)), pk=conversation_id)
         if download:
@@ -92,8 +140,10 @@ class ConversationTranscript(APIView):
 class ConversationEnd(APIView):
     """POST /api/v1/conversations/<id>/end : the same end as the widget and the console."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [IsStaff, scope_required(Scope.RESERVATIONS_MANAGE)]
+    throttle_classes = [ApiTokenRateThrottle]
 
+    @extend_schema(request=EndInput, responses=ConversationOutput)
     def post(self, request, conversation_id):
         actor = actor_for(request.user)
         get_object_or_404(conversations_visible_to(actor), pk=conversation_id)

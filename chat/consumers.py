@@ -29,7 +29,8 @@ from chat.services.conversations import conversation_start, message_send, read_m
 from chat.services.ending import conversation_end_by
 from chat.services.escalation import conversation_escalate
 from chat.services.queue_actions import (
-    conversation_reservation, guest_reservation_cancel, guest_reservation_rejoin, staff_offer_accept,
+    conversation_reservation, guest_reservation_cancel, guest_reservation_rejoin, guest_reservation_seen,
+    staff_offer_accept,
     staff_status_set,
 )
 from chat.services.sessions import guest_hello, staff_hello
@@ -359,7 +360,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             actor=self.actor, conversation_id=conversation_id, seq=field(data, "seq", int)
         )
         await broadcast.send_signal(conversation_id, "read", {
-            "conversation": conversation_id, "participant": participant.id, "seq": participant.last_read_seq,
+            "conversation": conversation_id, "participant": participant.id, "up_to_seq": participant.last_read_seq,
         }, sender_channel=self.channel_name)
         return {"seq": participant.last_read_seq}
 
@@ -391,6 +392,7 @@ class GuestConsumer(ChatConsumer):
         "conversation.escalate": "action_escalate",
         "reservation.cancel": "action_reservation_cancel",
         "reservation.rejoin": "action_reservation_rejoin",
+        "reservation.seen": "action_reservation_seen",
         "survey.submit": "action_survey_submit",
     }
 
@@ -416,6 +418,10 @@ class GuestConsumer(ChatConsumer):
 
     async def action_reservation_cancel(self, data):
         return await self.call(guest_reservation_cancel, actor=self.actor,
+                               public_id=field(data, "reservation", str, max_length=64))
+
+    async def action_reservation_seen(self, data):
+        return await self.call(guest_reservation_seen, actor=self.actor,
                                public_id=field(data, "reservation", str, max_length=64))
 
     async def action_reservation_rejoin(self, data):

@@ -49,9 +49,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_celery_beat",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "chat",
     "queueing",
     "surveys",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -151,9 +154,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "queueing.authentication.GuestTokenAuthentication",
+        "integrations.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
 # Celery: the same Redis as the channel layer. Tasks are idempotent and acked
@@ -225,3 +230,40 @@ QUEUE_IDLE_WARNING_SECONDS = float(os.environ.get("QUEUE_IDLE_WARNING_SECONDS", 
 QUEUE_ESTIMATE_TOLERANCE_SECONDS = float(os.environ.get("QUEUE_ESTIMATE_TOLERANCE_SECONDS", 30))
 # A comment line on an idle SSE stream, so proxies do not time it out.
 QUEUE_SSE_KEEPALIVE_SECONDS = float(os.environ.get("QUEUE_SSE_KEEPALIVE_SECONDS", 15))
+
+# --- Integrations (integrations/): API tokens, webhooks, OpenAPI ------------
+# Requests per token, across every API view: enough for a sync job paging
+# through transcripts, low enough that one runaway script cannot starve the
+# chat's database. DRF's rate syntax: "<count>/<second|minute|hour|day>".
+INTEGRATIONS_TOKEN_RATE = os.environ.get("INTEGRATIONS_TOKEN_RATE", "600/minute")
+# A receiver gets this long to answer; a slow one costs a worker this much per attempt.
+INTEGRATIONS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("INTEGRATIONS_WEBHOOK_TIMEOUT_SECONDS", 5))
+# Attempts before a delivery is marked failed. With the backoff below, eight
+# attempts span about 40 minutes: a receiver restarted or redeployed in that
+# time still gets everything.
+INTEGRATIONS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("INTEGRATIONS_WEBHOOK_MAX_ATTEMPTS", 8))
+# The wait before the second attempt, doubled before each following one.
+INTEGRATIONS_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("INTEGRATIONS_WEBHOOK_BACKOFF_SECONDS", 20))
+# The longest wait between two attempts. A retry waits in the worker as an ETA
+# task, and the Redis broker hands an unacknowledged task to another worker
+# after its visibility timeout (an hour): stay well under it.
+INTEGRATIONS_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("INTEGRATIONS_WEBHOOK_BACKOFF_MAX_SECONDS", 30 * 60))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Contact center API",
+    "DESCRIPTION": "Conversations and transcripts, queues and reservations, survey results. "
+                   "Integrations authenticate with `Authorization: Bearer <key>` (an API token, created by staff "
+                   "in the admin); the chat widget uses `Authorization: Guest <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from the product (drf-spectacular-sidecar, served by whitenoise), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Three models have a `status`: name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "chat.models.Conversation.Status",
+        "ReservationStatusEnum": "queueing.models.Reservation.Status",
+        "AgentStatusEnum": "queueing.models.Agent.Status",
+    },
+}

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("chat.urls")),
     path("", include("queueing.urls")),
     path("", include("surveys.urls")),
+    path("", include("integrations.urls")),
 ]

@@ -2,6 +2,7 @@
 one service. A guest sees only its own reservations (another's is a 404, as if
 it did not exist); staff users and integration tokens see all."""
 from django.db import transaction
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -9,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat.services.guests import guest_create, guest_token
+from integrations.authentication import ApiTokenAuthentication, ApiTokenRateThrottle, scope_required
+from integrations.scopes import Scope
 from queueing.authentication import GuestPrincipal, GuestTokenAuthentication, IsGuestOrStaff, IsStaff
 from queueing.errors import ErrorCode, QueueingError
 from queueing.models import Agent, Reservation
@@ -26,8 +29,10 @@ ERROR_STATUS = {
 
 
 class QueueingApi(APIView):
-    authentication_classes = [GuestTokenAuthentication, TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsGuestOrStaff]
+    authentication_classes = [GuestTokenAuthentication, TokenAuthentication, ApiTokenAuthentication,
+                              SessionAuthentication]
+    permission_classes = [IsGuestOrStaff, scope_required(Scope.RESERVATIONS_MANAGE)]
+    throttle_classes = [ApiTokenRateThrottle]
 
     def handle_exception(self, exc):
         if isinstance(exc, QueueingError):
@@ -49,6 +54,28 @@ class QueueingApi(APIView):
         return reservation
 
 
+class ReservationOutput(serializers.Serializer):
+    """The schema of `reservation_representation`."""
+
+    id = serializers.UUIDField()
+    queue = serializers.CharField()
+    status = serializers.ChoiceField(choices=Reservation.Status.choices)
+    queue_position = serializers.IntegerField(allow_null=True)
+    estimated_wait_until = serializers.DateTimeField(allow_null=True)
+    agent = serializers.CharField(allow_null=True)
+    expire_reason = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField()
+    conversation = serializers.UUIDField()
+    priority = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class ReservationCreatedOutput(ReservationOutput):
+    guest_token = serializers.CharField(
+        required=False, help_text="Only when an integration booked: the new customer's token, for its widget."
+    )
+
+
 def reservation_representation(reservation: Reservation) -> dict:
     return {
         **reservation_payload(reservation),
@@ -60,12 +87,14 @@ def reservation_representation(reservation: Reservation) -> dict:
 
 
 class ReservationCreateApi(QueueingApi):
+    @extend_schema_serializer(component_name="ReservationCreateInput")
     class InputSerializer(serializers.Serializer):
         queue = serializers.SlugField()
         # Integrations only: a guest does not choose its own priority or name.
         priority = serializers.IntegerField(required=False, min_value=-1000, max_value=1000)
         display_name = serializers.CharField(required=False, max_length=100)
 
+    @extend_schema(request=InputSerializer, responses={201: ReservationCreatedOutput, 200: ReservationCreatedOutput})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -92,6 +121,7 @@ class ReservationCreateApi(QueueingApi):
 
 
 class ReservationDetailApi(QueueingApi):
+    @extend_schema(responses=ReservationOutput)
     def get(self, request, public_id):
         reservation = self.reservation(public_id)
         if self.caller_guest() is not None:
@@ -103,6 +133,7 @@ class ReservationDetailApi(QueueingApi):
 class ReservationSeenApi(QueueingApi):
     """The widget's "still here" signal (page visible, user active): resets the idle timeout."""
 
+    @extend_schema(request=None, responses=ReservationOutput)
     def post(self, request, public_id):
         reservation = self.reservation(public_id)
         reservation_seen(reservation=reservation)
@@ -110,34 +141,51 @@ class ReservationSeenApi(QueueingApi):
 
 
 class ReservationCancelApi(QueueingApi):
+    @extend_schema(request=None, responses=ReservationOutput)
     def post(self, request, public_id):
         reservation = reservation_cancel(reservation=self.reservation(public_id))
         return Response(reservation_representation(reservation))
 
 
 class ReservationRejoinApi(QueueingApi):
+    @extend_schema(request=None, responses=ReservationOutput)
     def post(self, request, public_id):
         reservation = reservation_rejoin(reservation=self.reservation(public_id))
         return Response(reservation_representation(reservation))
 
 
 class ReservationAcceptApi(QueueingApi):
-    permission_classes = [IsStaff]
+    permission_classes = [IsStaff, scope_required(Scope.RESERVATIONS_MANAGE)]
 
+    @extend_schema(request=None, responses=ReservationOutput)
     def post(self, request, public_id):
         reservation = offer_accept(reservation=self.reservation(public_id), user_id=request.user.pk)
         return Response(reservation_representation(reservation))
 
 
 class ReservationCompleteApi(QueueingApi):
-    permission_classes = [IsStaff]
+    permission_classes = [IsStaff, scope_required(Scope.RESERVATIONS_MANAGE)]
 
+    @extend_schema(request=None, responses=ReservationOutput)
     def post(self, request, public_id):
         reservation = reservation_complete(reservation=self.reservation(public_id))
         return Response(reservation_representation(reservation))
 
 
 class QueueListApi(QueueingApi):
+    permission_classes = [IsGuestOrStaff, scope_required(Scope.QUEUES_READ)]
+
+    @extend_schema_serializer(component_name="QueueOutput")
+    class OutputSerializer(serializers.Serializer):
+        name = serializers.CharField()
+        display_name = serializers.CharField()
+        waiting = serializers.IntegerField()
+        longest_wait_seconds = serializers.FloatField(allow_null=True)
+        agents_available = serializers.IntegerField()
+        agents_busy = serializers.IntegerField()
+        estimated_wait_seconds = serializers.FloatField(allow_null=True)
+
+    @extend_schema(operation_id="queues_list", responses=OutputSerializer(many=True))
     def get(self, request):
         return Response([
             {
@@ -156,11 +204,13 @@ class QueueListApi(QueueingApi):
 class AgentStatusApi(QueueingApi):
     """The calling agent's own status: available, away or offline."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [IsStaff, scope_required(Scope.AGENTS_MANAGE)]
 
+    @extend_schema_serializer(component_name="AgentStatus")
     class InputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Agent.Status.choices)
 
+    @extend_schema(request=InputSerializer, responses=InputSerializer)
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -3,6 +3,7 @@ integration tokens (staff accounts): answered surveys and their aggregates."""
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import CursorPagination
@@ -10,6 +11,8 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from integrations.authentication import ApiTokenAuthentication, ApiTokenRateThrottle, scope_required
+from integrations.scopes import Scope
 from surveys.selectors import invitation_responses, survey_results
 
 # The summary's default window, as on the admin results page.
@@ -19,8 +22,9 @@ SUMMARY_MAX_DAYS = 366
 
 
 class SurveysApi(APIView):
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAdminUser]
+    authentication_classes = [TokenAuthentication, ApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAdminUser, scope_required(Scope.SURVEYS_READ)]
+    throttle_classes = [ApiTokenRateThrottle]
 
 
 class DateRangeSerializer(serializers.Serializer):
@@ -46,11 +50,16 @@ class ResponsesPagination(CursorPagination):
 class SurveyResponsesApi(SurveysApi):
     """GET: answered surveys, newest first, with cursor pagination."""
 
+    # Read by the schema generator only; `get` paginates explicitly.
+    pagination_class = ResponsesPagination
+
     class FilterSerializer(DateRangeSerializer):
         queue = serializers.SlugField(required=False, help_text="A queue name.")
         agent = serializers.CharField(required=False, max_length=150, help_text="A staff username.")
 
+    @extend_schema_serializer(component_name="SurveyResponse")
     class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="SurveyAnswer")
         class AnswerSerializer(serializers.Serializer):
             question = serializers.IntegerField(source="question_id")
             kind = serializers.CharField(source="question.kind")
@@ -66,6 +75,8 @@ class SurveyResponsesApi(SurveysApi):
         answered_at = serializers.DateTimeField()
         answers = AnswerSerializer(many=True)
 
+    @extend_schema(operation_id="surveys_responses_list", parameters=[FilterSerializer],
+                   responses=OutputSerializer(many=True))
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -94,6 +105,36 @@ class SurveySummaryApi(SurveysApi):
                 raise serializers.ValidationError(f"the range is longer than {SUMMARY_MAX_DAYS} days")
             return {"since": since, "until": until}
 
+    @extend_schema_serializer(component_name="SurveySummary")
+    class OutputSerializer(serializers.Serializer):
+        """The schema of `survey_results`."""
+
+        class ScoresSerializer(serializers.Serializer):
+            responses = serializers.IntegerField()
+            csat_average = serializers.FloatField(allow_null=True, help_text="1 to 5")
+            csat_responses = serializers.IntegerField()
+            nps = serializers.FloatField(allow_null=True, help_text="-100 to 100")
+            nps_responses = serializers.IntegerField()
+
+        class AgentScoresSerializer(ScoresSerializer):
+            agent = serializers.CharField(allow_null=True, help_text="A staff username; null: no agent.")
+            name = serializers.CharField()
+
+        class QueueScoresSerializer(ScoresSerializer):
+            queue = serializers.CharField(allow_null=True, help_text="A queue name; null: no queue.")
+            name = serializers.CharField()
+
+        class DayScoresSerializer(ScoresSerializer):
+            day = serializers.DateField()
+
+        since = serializers.DateField()
+        until = serializers.DateField()
+        overall = ScoresSerializer()
+        by_agent = AgentScoresSerializer(many=True)
+        by_queue = QueueScoresSerializer(many=True)
+        by_day = DayScoresSerializer(many=True)
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

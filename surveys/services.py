@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chat.models import Conversation, Participant
+from integrations.webhooks import emit_on_commit, survey_completed_payload
 from surveys.models import Answer, Invitation, Question
 from surveys.selectors import survey_active_for_queue
 from surveys.tokens import invitation_id_from_token
@@ -92,6 +93,7 @@ def survey_submit(*, token: str, answers: list[dict]) -> Invitation:
         Answer.objects.bulk_create(
             Answer(invitation=invitation, question=question, score=score, text=text) for question, score, text in rows
         )
+        emit_on_commit("survey.completed", survey_completed_payload(invitation, answered_at=now))
     invitation.answered_at = now
     return invitation
 

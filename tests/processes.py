@@ -31,6 +31,8 @@ def database_url() -> str:
 
 def process_env(**overrides) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+    # The servers must keep Django's guard against sync ORM calls in async code.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update({key: str(value) for key, value in overrides.items()})
     return env
 

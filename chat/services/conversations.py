@@ -8,9 +8,11 @@ from chat.models import Conversation, Event, Guest, Participant
 from chat.protocol import ActionError, Reason
 from chat.selectors import staff_online_in
 from chat.services.events import event_record
+from integrations.webhooks import conversation_created_payload, emit_on_commit
 from queueing.models import Queue
 
 STAFF_UNAVAILABLE_NOTICE = "Our team is not available right now. Your message is saved and we will answer as soon as someone is back."
+LEFT_QUEUE_NOTICE = "You left the queue. Our assistant is here again if you need anything."
 MAX_MESSAGE_LENGTH = 4000
 
 
@@ -25,6 +27,7 @@ def conversation_start(*, guest_id, queue_name: str | None = None) -> Conversati
         Participant.objects.create(
             conversation=conversation, kind=Participant.Kind.GUEST, guest=guest, display_name=str(guest)
         )
+        emit_on_commit("conversation.created", conversation_created_payload(conversation))
     return conversation
 
 
@@ -113,3 +116,12 @@ def conversation_assign(*, conversation: Conversation, user_id: int) -> Particip
                      data={"participant": participant.id, "name": participant.display_name, "kind": participant.kind})
     Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.ACTIVE)
     return participant
+
+
+def conversation_unqueue(*, conversation: Conversation) -> None:
+    """Its reservation was canceled before anyone answered: the bot takes the conversation back."""
+    if Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.WAITING).update(
+        status=Conversation.Status.BOT
+    ):
+        event_record(conversation=conversation, type=Event.Type.MESSAGE, body=LEFT_QUEUE_NOTICE,
+                     data={"notice": "left_queue"})

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from chat import broadcast
 from chat.models import Conversation, Event, Participant
+from integrations.webhooks import emit_chat_event_on_commit
 
 
 def event_record(*, conversation: Conversation, type: str, author: Participant | None = None,
@@ -18,4 +19,5 @@ def event_record(*, conversation: Conversation, type: str, author: Participant |
         body=body, data=data or {}, client_msg_id=client_msg_id,
     )
     broadcast.publish_event_on_commit(event)
+    emit_chat_event_on_commit(event)
     return event

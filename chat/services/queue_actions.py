@@ -5,7 +5,7 @@ from chat.access import Actor
 from chat.protocol import ActionError, Reason
 from queueing.models import Agent, Reservation
 from queueing.selectors import reservation_payload
-from queueing.services.reservations import reservation_cancel, reservation_rejoin
+from queueing.services.reservations import reservation_cancel, reservation_rejoin, reservation_seen
 from queueing.services.routing import agent_set_status, offer_accept
 
 
@@ -18,6 +18,12 @@ def _reservation(public_id: str, **owner) -> Reservation:
 
 def guest_reservation_cancel(*, actor: Actor, public_id: str) -> dict:
     return reservation_payload(reservation_cancel(reservation=_reservation(public_id, guest_id=actor.guest_id)))
+
+
+def guest_reservation_seen(*, actor: Actor, public_id: str) -> dict:
+    reservation = _reservation(public_id, guest_id=actor.guest_id)
+    reservation_seen(reservation=reservation)
+    return {"status": reservation.status}
 
 
 def guest_reservation_rejoin(*, actor: Actor, public_id: str) -> dict:

@@ -4,12 +4,14 @@ and exactly the reservations whose state changed are published after commit."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integrations.webhooks import emit_on_commit
 from queueing import broadcast
 from queueing.estimates import estimate_wait_seconds
-from queueing.models import Reservation
+from queueing.models import Queue, Reservation
 from queueing.selectors import queue_figures, reservation_payload, waiting_in_line
 
 
@@ -21,9 +23,11 @@ def reservation_transition(*, reservation: Reservation, from_statuses, condition
     in line is published by the queue_refresh that follows)."""
     if changes.get("status", reservation.status) not in Reservation.WAITING:
         changes.update(published_position=None, estimated_wait_until=None)
-    changed = Reservation.objects.filter(condition, pk=reservation.pk, status__in=from_statuses).update(
-        **changes, version=F("version") + 1
-    )
+    with transaction.atomic():
+        queue_lock(queue_id=reservation.queue_id)
+        changed = Reservation.objects.filter(condition, pk=reservation.pk, status__in=from_statuses).update(
+            **changes, version=F("version") + 1
+        )
     if changed != 1:
         return False
     reservation.refresh_from_db()
@@ -32,10 +36,19 @@ def reservation_transition(*, reservation: Reservation, from_statuses, condition
     return True
 
 
+def queue_lock(*, queue_id) -> None:
+    """Every writer of a queue's reservations takes the queue's row lock first, so
+    concurrent transactions update those rows in one order: without it PostgreSQL
+    deadlocks (a routing storm showed it). On SQLite the IMMEDIATE transaction
+    already holds the one write lock, and select_for_update is ignored."""
+    list(Queue.objects.select_for_update().filter(pk=queue_id).values_list("pk", flat=True))
+
+
 def reservation_publish(*, reservation: Reservation) -> None:
     broadcast.notify_customer_on_commit(
         reservation, broadcast.EventName.RESERVATION_UPDATED, reservation_payload(reservation)
     )
+    emit_on_commit("reservation.updated", reservation_payload(reservation))
 
 
 def queue_refresh(*, queue_id, now: datetime | None = None, force_ids=()) -> int:
@@ -43,6 +56,7 @@ def queue_refresh(*, queue_id, now: datetime | None = None, force_ids=()) -> int
     publish those that changed (and `force_ids`, whose status changed).
     Returns how many were published. Call inside the changing transaction."""
     now = now or timezone.now()
+    queue_lock(queue_id=queue_id)
     figures = queue_figures(queue_id=queue_id, now=now)
     published = 0
     for position, reservation in enumerate(waiting_in_line(queue_id=queue_id).select_related("queue"), start=1):

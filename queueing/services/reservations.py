@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import Conversation, Guest
-from chat.services.conversations import conversation_start
+from chat.services.conversations import conversation_start, conversation_unqueue
 from queueing import broadcast
 from queueing.errors import ErrorCode, QueueingError
 from queueing.models import Queue, Reservation
@@ -74,6 +74,7 @@ def reservation_cancel(*, reservation: Reservation) -> Reservation:
             raise QueueingError(ErrorCode.CONFLICT, f"a reservation that is {reservation.status} cannot be canceled")
         if agent is not None:
             offer_withdraw(reservation=reservation, agent=agent)
+        conversation_unqueue(conversation=reservation.conversation)
         queue_refresh(queue_id=reservation.queue_id)
     if agent is not None:
         route_agent_queues(agent_id=agent.pk)

@@ -89,6 +89,10 @@ def offer_accept(*, reservation: Reservation, user_id: int) -> Reservation:
     if agent is None:
         raise QueueingError(ErrorCode.INVALID, "only agents accept offers")
     with transaction.atomic():
+        # Agent row before queue row, the order routing takes them in: the
+        # match's foreign key to the agent needs a share lock on that row, and
+        # taking it after the queue lock deadlocked on PostgreSQL.
+        Agent.objects.select_for_update().filter(pk=agent.pk).first()
         accepted = reservation_transition(
             reservation=reservation, from_statuses=[Reservation.Status.OFFERED], condition=Q(offered_agent=agent),
             status=Reservation.Status.MATCHED, agent=agent, matched_at=timezone.now(),

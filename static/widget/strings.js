@@ -38,6 +38,8 @@ window.ContactCenterStrings = window.ContactCenterStrings || {
     rejoin: "Rejoin the queue",
     cancel: "Leave the queue",
     canceled: "You left the queue. The assistant is here if you need anything.",
+    stillThere: "Are you still there? Without an answer you will lose your place in the queue soon.",
+    imHere: "I'm still here",
   },
   survey: {
     title: "How did we do?",

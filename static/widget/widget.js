@@ -146,6 +146,7 @@
       if (state.conversation && !state.ended) return Promise.resolve(state.conversation);
       return connection.request("conversation.start", queueName ? { queue: queueName } : {}).then(function (started) {
         state.conversation = started.conversation;
+        state.status = started.status;
         state.ended = false;
         connection.lastSeq[started.conversation] = started.last_seq;
         return started.conversation;
@@ -204,20 +205,25 @@
 
     function onEvent(name, data) {
       if (name === "reservation.updated") { showReservation(data); return; }
+      if (name === "reservation.idle_warning") { showIdleWarning(data); return; }
       if (name === "typing") {
         typing.textContent = data.active ? fill(S.typing, { name: state.agentName || S.agent }) : "";
         return;
       }
-      if (name === "read") { markRead(data.seq); return; }
+      if (name === "read") { markRead(data.up_to_seq); return; }
       if (data.conversation && data.conversation !== state.conversation) return;
       if (name === "message.new") {
         typing.textContent = "";
         var pending = data.client_msg_id && log.querySelector('[data-client-msg-id="' + data.client_msg_id + '"]');
         if (pending && data.kind === "guest") {
           pending.classList.remove("cc-pending");
-          renderMessage(data, pending);
+          // Events arrive in seq order: the confirmed message goes after what
+          // was replayed meanwhile, and what is still pending stays last.
+          appendToLog(renderMessage(data, pending));
+          Array.prototype.forEach.call(log.querySelectorAll(".cc-pending"), appendToLog);
         } else {
           appendToLog(renderMessage(data));
+          Array.prototype.forEach.call(log.querySelectorAll(".cc-pending"), appendToLog);
         }
         if (data.kind !== "guest" && document.visibilityState === "visible" && !panel.hidden) {
           connection.request("read", { conversation: data.conversation, seq: data.seq }).catch(function () {});
@@ -292,7 +298,7 @@
       queueBox.hidden = false;
       var line = el("p", "cc-queue-line");
       if (reservation.status === "queued" || reservation.status === "offered") {
-        var text = reservation.status === "offered" ? S.queue.offered : fill(S.queue.position, reservation);
+        var text = reservation.status === "offered" ? S.queue.offered : fill(S.queue.position, { position: reservation.queue_position });
         line.appendChild(el("span", "cc-position", text));
         line.appendChild(document.createTextNode(" "));
         line.appendChild(el("span", "cc-estimate", estimateText(reservation.estimated_wait_until)));
@@ -319,6 +325,19 @@
       }
     }
 
+    function showIdleWarning(data) {
+      var warning = el("p", "cc-idle-warning", S.queue.stillThere);
+      var here = el("button", "cc-still-here", S.queue.imHere);
+      here.type = "button";
+      here.addEventListener("click", function () {
+        connection.request("reservation.seen", { reservation: data.id }).then(function () { warning.remove(); here.remove(); });
+      });
+      queueBox.hidden = false;
+      queueBox.appendChild(warning);
+      queueBox.appendChild(here);
+      here.focus();
+    }
+
     function estimateText(until) {
       if (!until) return S.queue.noEstimate;
       var minutes = Math.round((Date.parse(until) - Date.now()) / 60000);
@@ -329,6 +348,17 @@
       var estimate = queueBox.querySelector(".cc-estimate");
       if (estimate && state.reservation) estimate.textContent = estimateText(state.reservation.estimated_wait_until);
     }, 5000);
+    // While the page is in front of the customer, tell the queue they are
+    // still there; a tab left in the background loses its place after the
+    // queue's idle time-out, with a warning first.
+    function stillHere() {
+      var waiting = state.reservation && (state.reservation.status === "queued" || state.reservation.status === "offered");
+      if (waiting && document.visibilityState === "visible" && connection.status === "online") {
+        connection.request("reservation.seen", { reservation: state.reservation.id }).catch(function () {});
+      }
+    }
+    setInterval(stillHere, 30000);
+    document.addEventListener("visibilitychange", stillHere);
 
     // -- end chat and the survey (seed 000) ----------------------------------
     endButton.addEventListener("click", function () {

@@ -24,7 +24,7 @@ def faq(transactional_db):
 
 @pytest.fixture
 def survey(support_queue):
-    survey = Survey.objects.create(name="After chat", is_active=True)
+    survey = Survey.objects.create(name="After chat", queue=support_queue, is_active=True)
     Question.objects.create(survey=survey, order=1, kind="csat", prompt="How satisfied are you?", required=True)
     Question.objects.create(survey=survey, order=2, kind="text", prompt="Anything else?", required=False)
     return survey

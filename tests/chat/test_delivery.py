@@ -176,7 +176,7 @@ async def test_typing_and_read_receipts_reach_the_other_side_only(start_daphne, 
     read = await staff.next_event("read")
 
     assert typing["data"]["active"] is True and typing["data"]["actor"]["kind"] == "staff"
-    assert read["data"]["seq"] == sent["seq"]
+    assert read["data"]["up_to_seq"] == sent["seq"]
     assert not [f for f in staff.drain_events() if f["event"] == "typing"]  # no echo to the typist
     await guest.close()
     await staff.close()
