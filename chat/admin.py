@@ -4,7 +4,10 @@ from django.urls import path
 from django.utils.html import format_html_join
 
 from chat.models import Connection, Conversation, FaqEntry, Guest, Participant
+from chat.access import Actor
+from chat.protocol import ActionError
 from chat.services.ending import conversation_end
+from chat.services.escalation import conversation_escalate
 from chat.transcripts import transcript_lines
 from queueing.models import Agent, Queue
 
@@ -23,6 +26,20 @@ def end_chats(modeladmin, request, queryset):
         conversation_end(conversation_id=conversation_id, ended_by="staff", user_id=request.user.pk,
                          reason="ended from the admin")
     messages.success(request, "The selected chats are ended.")
+
+
+def escalate_to(queue: Queue):
+    def escalate(modeladmin, request, queryset):
+        actor = Actor(kind=Participant.Kind.STAFF, user_id=request.user.pk)
+        for conversation_id in queryset.exclude(status=Conversation.Status.ENDED).values_list("pk", flat=True):
+            try:
+                conversation_escalate(actor=actor, conversation_id=conversation_id, queue_name=queue.name)
+            except ActionError as error:
+                messages.error(request, f"{conversation_id}: {error.detail}")
+        messages.success(request, f"The selected chats are in line for {queue.display_name}.")
+
+    escalate.short_description = f"Escalate the selected chats to {queue.display_name}"
+    return f"escalate_to_{queue.name}", escalate
 
 
 class AgentFilter(admin.SimpleListFilter):
@@ -47,6 +64,19 @@ class ConversationAdmin(admin.ModelAdmin):
                        "ended_by", "ended_by_user", "end_reason", "transcript"]
     inlines = [ParticipantInline]
     actions = [end_chats]
+    change_form_template = "admin/chat/conversation/change_form.html"
+
+    def get_actions(self, request):
+        # One escalation per queue, so the target needs no extra form.
+        actions = super().get_actions(request)
+        for queue in Queue.objects.order_by("display_name"):
+            name, function = escalate_to(queue)
+            actions[name] = (function, name, function.short_description)
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "queues": Queue.objects.order_by("display_name")}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def transcript(self, conversation):
         return format_html_join(

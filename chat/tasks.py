@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from chat.services.absence import absent_agents_release
 from chat.services.bot import bot_reply
 from chat.services.connections import connections_sweep
 from chat.services.ending import idle_conversations_end
@@ -18,3 +19,8 @@ def bot_reply_task(conversation_id: str, message_seq: int) -> None:
 @shared_task
 def end_idle_conversations() -> int:
     return idle_conversations_end()
+
+
+@shared_task
+def release_absent_agents() -> int:
+    return absent_agents_release()

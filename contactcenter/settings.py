@@ -196,6 +196,9 @@ CHAT_BOT_NAME = os.environ.get("CHAT_BOT_NAME", "Assistant")
 # Below this the bot says it is not sure instead of answering; twice in a row
 # and it offers a person.
 CHAT_BOT_MIN_CONFIDENCE = float(os.environ.get("CHAT_BOT_MIN_CONFIDENCE", 0.5))
+# An agent whose staff console has been gone this long is set offline and their
+# chats go back to the head of the queue: longer than a phone switching networks.
+CHAT_AGENT_GRACE_SECONDS = float(os.environ.get("CHAT_AGENT_GRACE_SECONDS", 60))
 # A conversation with no event for this long is ended by the idle-chat task.
 CHAT_IDLE_END_SECONDS = float(os.environ.get("CHAT_IDLE_END_SECONDS", 15 * 60))
 

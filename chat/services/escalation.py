@@ -13,6 +13,10 @@ from queueing.services.reservations import reservation_create, reservations_rele
 
 # An escalated chat has already waited once: it goes ahead of first-time arrivals.
 ESCALATION_PRIORITY = 10
+# A chat whose agent vanished mid-conversation goes to the head of the line.
+RETURNED_PRIORITY = 100
+AGENT_LOST_NOTICE = ("Your agent has lost their connection. You are back at the front of the queue, "
+                     "and whoever answers next sees the whole conversation.")
 
 
 def conversation_escalate(*, actor: Actor, conversation_id, queue_name: str | None = None,
@@ -37,14 +41,32 @@ def conversation_escalate(*, actor: Actor, conversation_id, queue_name: str | No
         notice = f"We are passing your conversation to {queue.display_name}. Your messages go with it."
     with transaction.atomic():
         if actor.kind == Participant.Kind.STAFF:
-            staff_leave(conversation=conversation, user_id=actor.user_id)
-        Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.WAITING, queue=queue)
-        event_record(conversation=conversation, type=Event.Type.ESCALATED,
-                     data={"queue": queue.name, "queue_name": queue.display_name, "by": actor.kind,
-                           "kind": "transfer" if transfer else "escalate"})
-        event_record(conversation=conversation, type=Event.Type.MESSAGE, body=notice, data={"notice": "queued"})
-        reservation, _ = reservation_create(guest=conversation.guest, queue_name=queue.name, priority=priority,
-                                            conversation=conversation)
+            # Whoever holds the chat (the agent, or the agent a supervisor moves it from) leaves it.
+            for user_id in conversation.participants.filter(
+                kind=Participant.Kind.STAFF, left_at__isnull=True
+            ).values_list("user_id", flat=True):
+                staff_leave(conversation=conversation, user_id=user_id)
+        return _line_up(conversation=conversation, queue=queue, priority=priority, notice=notice, by=actor.kind,
+                        kind="transfer" if transfer else "escalate")
+
+
+def conversation_requeue_after_agent_loss(*, conversation: Conversation, user_id: int) -> Reservation:
+    """The agent's console has been gone past the grace period: the conversation
+    goes back to the head of its queue, history and all."""
+    with transaction.atomic():
+        staff_leave(conversation=conversation, user_id=user_id)
+        return _line_up(conversation=conversation, queue=conversation.queue, priority=RETURNED_PRIORITY,
+                        notice=AGENT_LOST_NOTICE, by="system", kind="agent_lost")
+
+
+def _line_up(*, conversation: Conversation, queue: Queue, priority: int, notice: str, by: str,
+             kind: str) -> Reservation:
+    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.WAITING, queue=queue)
+    event_record(conversation=conversation, type=Event.Type.ESCALATED,
+                 data={"queue": queue.name, "queue_name": queue.display_name, "by": by, "kind": kind})
+    event_record(conversation=conversation, type=Event.Type.MESSAGE, body=notice, data={"notice": "queued"})
+    reservation, _ = reservation_create(guest=conversation.guest, queue_name=queue.name, priority=priority,
+                                        conversation=conversation)
     return reservation
 
 

@@ -243,3 +243,29 @@ def test_transcripts_api_filters_and_permissions(transactional_db, support_queue
     assert text["Content-Type"].startswith("text/plain") and 'He said "hi", then left' in text.content.decode()
     rows = api.get(f"/api/v1/conversations/{mine.pk}/transcript.csv", **as_staff).content.decode().splitlines()
     assert rows[0] == "seq,at,kind,author,text" and rows[1].endswith('"He said ""hi"", then left"')
+
+
+async def test_an_agent_gone_past_the_grace_period_is_set_offline_and_the_chat_goes_back_to_the_queue(
+        start_daphne, log_dir, agent_cookie):
+    from chat.tasks import release_absent_agents
+    from queueing.models import Agent
+    from tests.processes import CeleryWorker
+
+    worker = await asyncio.to_thread(CeleryWorker, log_dir, CHAT_AGENT_GRACE_SECONDS=0.5)
+    try:
+        server = start_daphne()
+        guest, staff, conversation = await matched_chat(server, agent_cookie)
+        await staff.close()  # the agent's network is gone for good
+        await asyncio.sleep(1)
+        release_absent_agents.delay()
+        events = [await guest.next_stored(timeout=20) for _ in range(3)]
+        update = await guest.next_event("reservation.updated")
+    finally:
+        await asyncio.to_thread(worker.stop)
+    assert [e["type"] for e in events] == ["participant.left", "conversation.escalated", "message.new"]
+    assert events[1]["data"]["kind"] == "agent_lost"
+    assert "lost their connection" in events[2]["body"]
+    assert update["data"]["status"] == "queued" and update["data"]["queue_position"] == 1
+    status = await sync_to_async(lambda: Agent.objects.get(user__username="alex").status)()
+    assert status == "offline"
+    await guest.close()

@@ -6,6 +6,7 @@ creates the account, so the credentials appear once.
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 
 from chat.models import FaqEntry
@@ -21,6 +22,22 @@ FAQ = [
     ("How do I return an item?", "You can return any item within 30 days from your account page: the return label is free.",
      "return, refund, exchange, send back"),
 ]
+
+
+# What a staff agent works with in the admin: conversations (the console, the
+# list and its actions), the bot's FAQ, and the survey results.
+AGENT_PERMISSIONS = [
+    ("chat", "view_conversation"), ("chat", "change_conversation"),
+    ("chat", "view_faqentry"), ("chat", "add_faqentry"), ("chat", "change_faqentry"),
+    ("surveys", "view_survey"), ("surveys", "view_invitation"),
+]
+
+
+def agents_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Agents")
+    for app_label, codename in AGENT_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
 
 
 class Command(BaseCommand):
@@ -41,4 +58,5 @@ class Command(BaseCommand):
             agent_user = users.create_user("agent", "agent@example.com", password, is_staff=True,
                                            first_name="Alex", last_name="Agent")
             Agent.objects.create(user=agent_user).queues.add(queue)
+            agent_user.groups.add(agents_group())
             self.stdout.write(self.style.SUCCESS(f"Staff agent created: agent / {password}  (shown once)"))
