@@ -107,13 +107,52 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Redis: one host, several hosts, or Sentinel (docs/production.md) -------
+# REDIS_URL alone (the default) is the channel layer, the Celery broker and the
+# cache. CHANNEL_LAYER_REDIS_URLS (comma-separated) spreads the channel layer
+# over several Redis servers, which channels-redis shards by consistent hashing
+# of channel and group names: every daphne process must list the same servers in
+# the same order. REDIS_SENTINELS (host:port,...) with REDIS_SENTINEL_MASTER puts
+# the channel layer and the broker behind Sentinel, so a failover moves them to
+# the new master without a restart. The cache, the API rate counters and the
+# /healthz Redis check always use REDIS_URL: Django's Redis cache knows no Sentinel.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CHANNEL_LAYER_REDIS_URLS = env_list("CHANNEL_LAYER_REDIS_URLS", "")
+REDIS_SENTINELS = env_list("REDIS_SENTINELS", "")
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "").strip()
+
+
+def _sentinel_address(entry: str) -> tuple[str, int]:
+    host, _, port = entry.rpartition(":")
+    if not host or not port.isdigit():
+        raise ImproperlyConfigured(f"REDIS_SENTINELS: {entry!r} is not host:port")
+    return host, int(port)
+
+
+def _redis_topology() -> tuple[list[dict], str, dict]:
+    """The channel layer's hosts, the broker URL it implies and the broker's transport options."""
+    if bool(REDIS_SENTINELS) != bool(REDIS_SENTINEL_MASTER):
+        raise ImproperlyConfigured("REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together")
+    if REDIS_SENTINELS and CHANNEL_LAYER_REDIS_URLS:
+        raise ImproperlyConfigured("set CHANNEL_LAYER_REDIS_URLS or REDIS_SENTINELS, not both")
+    if REDIS_SENTINELS:
+        sentinels = [_sentinel_address(entry) for entry in REDIS_SENTINELS]
+        # kombu tries the sentinel:// URLs in turn and asks for master_name.
+        broker_url = ";".join(f"sentinel://{host}:{port}" for host, port in sentinels)
+        return ([{"sentinels": sentinels, "master_name": REDIS_SENTINEL_MASTER}], broker_url,
+                {"master_name": REDIS_SENTINEL_MASTER})
+    return [{"address": url} for url in CHANNEL_LAYER_REDIS_URLS or [REDIS_URL]], REDIS_URL, {}
+
+
+CHANNEL_LAYER_HOSTS, _REDIS_BROKER_URL, _REDIS_BROKER_TRANSPORT_OPTIONS = _redis_topology()
 
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL}],
+            "hosts": CHANNEL_LAYER_HOSTS,
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
             # One process shares one capacity for all its sockets (channels_redis#97);
             # a dropped fan-out is recovered from sequence numbers, but drop rarely.
@@ -163,7 +202,8 @@ REST_FRAMEWORK = {
 
 # Celery: the same Redis as the channel layer. Tasks are idempotent and acked
 # late, so a worker killed mid-task only causes a harmless second run.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", _REDIS_BROKER_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = _REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -201,6 +241,9 @@ CHAT_BOT_MIN_CONFIDENCE = float(os.environ.get("CHAT_BOT_MIN_CONFIDENCE", 0.5))
 CHAT_AGENT_GRACE_SECONDS = float(os.environ.get("CHAT_AGENT_GRACE_SECONDS", 60))
 # A conversation with no event for this long is ended by the idle-chat task.
 CHAT_IDLE_END_SECONDS = float(os.environ.get("CHAT_IDLE_END_SECONDS", 15 * 60))
+# ... and one whose guest has had no socket open this long (the tab was closed):
+# long enough for a reload, a tunnel, a phone call.
+CHAT_GUEST_GONE_SECONDS = float(os.environ.get("CHAT_GUEST_GONE_SECONDS", 10 * 60))
 
 LOGGING = {
     "version": 1,

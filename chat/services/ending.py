@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from chat.access import Actor, conversation_for_actor
 from chat.models import Conversation, Event, Participant
+from chat.selectors import live_connections
 from chat.services.events import event_record
 from queueing.services.reservations import reservations_release
 from surveys.selectors import invitation_offer
@@ -56,11 +58,20 @@ def conversation_end_by(*, actor: Actor, conversation_id, reason: str = "") -> C
 
 
 def idle_conversations_end() -> int:
-    """End every conversation that has been silent for CHAT_IDLE_END_SECONDS."""
-    silent_since = timezone.now() - timedelta(seconds=settings.CHAT_IDLE_END_SECONDS)
-    idle = Conversation.objects.exclude(status=Conversation.Status.ENDED).filter(last_activity_at__lt=silent_since)
+    """End every conversation silent for CHAT_IDLE_END_SECONDS, or whose guest
+    has had no socket open for CHAT_GUEST_GONE_SECONDS."""
+    now = timezone.now()
+    open_conversations = Conversation.objects.exclude(status=Conversation.Status.ENDED)
+    silent = open_conversations.filter(last_activity_at__lt=now - timedelta(seconds=settings.CHAT_IDLE_END_SECONDS))
+    present = live_connections().filter(guest__isnull=False).values("guest_id")
+    gone = (
+        open_conversations.exclude(guest_id__in=present)
+        .annotate(guest_last_seen=Max("guest__connection__last_seen_at"))
+        .filter(guest_last_seen__lt=now - timedelta(seconds=settings.CHAT_GUEST_GONE_SECONDS))
+    )
     ended = 0
-    for conversation_id in idle.values_list("pk", flat=True):
-        conversation_end(conversation_id=conversation_id, ended_by="system", reason="idle")
-        ended += 1
+    for reason, conversations in (("idle", silent), ("guest gone", gone)):
+        for conversation_id in conversations.values_list("pk", flat=True):
+            conversation_end(conversation_id=conversation_id, ended_by="system", reason=reason)
+            ended += 1
     return ended
