@@ -40,13 +40,24 @@ def event_payload(event: Event) -> dict:
     }
 
 
+def group_send_on_commit(messages: list[tuple[str, dict]]) -> None:
+    """Send group messages after the transaction commits, all in one event loop:
+    async_to_sync from sync code starts a loop per call, and channels-redis a
+    connection per loop, so one call per message would cost a connection each."""
+    if not messages:
+        return
+
+    async def send_all():
+        layer = get_channel_layer()
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    transaction.on_commit(lambda: async_to_sync(send_all)())
+
+
 def publish_event_on_commit(event: Event) -> None:
     payload = event_payload(event)
-    transaction.on_commit(
-        lambda: async_to_sync(get_channel_layer().group_send)(
-            conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload}
-        )
-    )
+    group_send_on_commit([(conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload})])
 
 
 async def send_signal(conversation_id, name: str, data: dict, *, sender_channel: str | None = None) -> None:
@@ -56,10 +67,12 @@ async def send_signal(conversation_id, name: str, data: dict, *, sender_channel:
     )
 
 
+def personal_message(event: str, data: dict) -> dict:
+    return {"type": "personal.notify", "event": event, "data": data}
+
+
 def _notify_on_commit(group: str, event: str, data: dict) -> None:
-    transaction.on_commit(
-        lambda: async_to_sync(get_channel_layer().group_send)(group, {"type": "personal.notify", "event": event, "data": data})
-    )
+    group_send_on_commit([(group, personal_message(event, data))])
 
 
 def notify_guest_on_commit(guest_id, event: str, data: dict) -> None:

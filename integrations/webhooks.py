@@ -41,16 +41,23 @@ def emit_on_commit(event: str, payload: dict) -> None:
 
     Costs one indexed query when no endpoint is active. Call inside the
     transaction that made the change."""
+    emit_many_on_commit(event, [payload])
+
+
+def emit_many_on_commit(event: str, payloads: list[dict]) -> None:
+    """The same event for many subjects (a queue's customers moving up): one
+    endpoint lookup for all of them."""
     event = WebhookEvent(event)
     endpoint_ids = [
         endpoint_id for endpoint_id, events in WebhookEndpoint.objects.filter(is_active=True).values_list("id", "events")
         if event in events
     ]
-    if not endpoint_ids:
+    if not endpoint_ids or not payloads:
         return
-    event_id = uuid.uuid4()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(endpoint_id=endpoint_id, event_id=event_id, event=event, payload=payload)
+        for payload in payloads
+        for event_id in [uuid.uuid4()]
         for endpoint_id in endpoint_ids
     )
     for delivery in deliveries:

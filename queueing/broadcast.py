@@ -8,11 +8,7 @@ drops one older than what it has.
 """
 from enum import StrEnum
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
-
-from chat.broadcast import notify_guest_on_commit, notify_staff_on_commit
+from chat.broadcast import group_send_on_commit, guest_group, notify_staff_on_commit, personal_message
 from queueing.models import Agent, Reservation
 
 
@@ -34,13 +30,18 @@ def reservation_group(public_id) -> str:
 
 
 def notify_customer_on_commit(reservation: Reservation, event: EventName, data: dict) -> None:
-    notify_guest_on_commit(reservation.guest_id, event, data)
-    group = reservation_group(reservation.public_id)
-    transaction.on_commit(
-        lambda: async_to_sync(get_channel_layer().group_send)(
-            group, {"type": "reservation.event", "event": str(event), "data": data}
-        )
-    )
+    notify_customers_on_commit([(reservation, data)], event)
+
+
+def notify_customers_on_commit(updates: list[tuple[Reservation, dict]], event: EventName) -> None:
+    """To each customer's sockets (their guest group) and SSE streams (the
+    reservation's group), in one batch after commit."""
+    messages = []
+    for reservation, data in updates:
+        messages.append((guest_group(reservation.guest_id), personal_message(str(event), data)))
+        messages.append((reservation_group(reservation.public_id),
+                         {"type": "reservation.event", "event": str(event), "data": data}))
+    group_send_on_commit(messages)
 
 
 def notify_agent_on_commit(agent: Agent, event: EventName, data: dict) -> None:

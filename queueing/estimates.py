@@ -3,6 +3,7 @@
 No Django here: the simulation in bench/wait_estimates.py calls the same
 functions on simulated state that the product calls on the database's.
 """
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 # Finished waits and chat lengths count half as much every half hour: recent
@@ -31,6 +32,12 @@ class QueueFigures:
 
 def time_weighted_mean(samples, half_life: float = HALF_LIFE_SECONDS) -> float | None:
     """Mean of (age, value) samples, each weighted by 0.5 ** (age / half_life)."""
+    return _time_weighted_mean(tuple(samples), half_life)
+
+
+@lru_cache(maxsize=16)
+def _time_weighted_mean(samples: tuple, half_life: float) -> float | None:
+    # Cached: a queue refresh asks once per waiting customer with the same samples.
     total = weights = 0.0
     for age, value in samples:
         weight = 0.5 ** (max(age, 0.0) / half_life)

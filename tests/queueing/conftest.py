@@ -58,8 +58,9 @@ class Published:
 @pytest.fixture
 def published(monkeypatch):
     record = Published()
-    monkeypatch.setattr(broadcast, "notify_customer_on_commit",
-                        lambda reservation, event, data: record.customer.append((reservation.guest_id, event, data)))
+    # The one door to customers: notify_customer_on_commit sends through it too.
+    monkeypatch.setattr(broadcast, "notify_customers_on_commit", lambda updates, event: record.customer.extend(
+        (reservation.guest_id, event, data) for reservation, data in updates))
     monkeypatch.setattr(broadcast, "notify_agent_on_commit",
                         lambda agent, event, data: record.agent.append((agent.user_id, event, data)))
     return record
