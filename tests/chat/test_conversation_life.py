@@ -269,3 +269,29 @@ async def test_an_agent_gone_past_the_grace_period_is_set_offline_and_the_chat_g
     status = await sync_to_async(lambda: Agent.objects.get(user__username="alex").status)()
     assert status == "offline"
     await guest.close()
+
+
+async def test_a_guest_offline_when_the_chat_ended_learns_it_on_reconnect(
+        start_daphne, celery_worker_process, agent_cookie, survey):
+    server = start_daphne()
+    guest = await connect(server)
+    token = (await guest.ok("hello"))["guest"]["token"]
+    conversation = (await guest.ok("conversation.start", {"queue": "support"}))["conversation"]
+    staff = await available_agent(server, agent_cookie)
+    await guest.ok("conversation.escalate", {"conversation": conversation})
+    offer = await staff.next_event("reservation.offered")
+    await staff.ok("offer.accept", {"reservation": offer["data"]["id"]})
+    while (await guest.next_stored())["type"] != "participant.joined":
+        pass
+    last_seen = (await guest.ok("conversation.subscribe", {"conversation": conversation, "after_seq": 10**6}))["last_seq"]
+    await guest.close()
+
+    await staff.ok("conversation.end", {"conversation": conversation})
+    back = await connect(server)
+    hello = await back.ok("hello", {"token": token})
+    await back.ok("conversation.subscribe", {"conversation": conversation, "after_seq": last_seen})
+    missed = [f["data"]["type"] for f in back.drain_events() if "created_at" in f["data"]]
+    assert hello["conversations"] == []  # no open conversation any more
+    assert missed == ["message.new", "chat.ended", "survey.offered"]
+    await back.close()
+    await staff.close()

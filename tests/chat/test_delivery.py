@@ -220,3 +220,19 @@ async def test_the_same_guest_on_two_tabs_sees_the_same_conversation(start_daphn
     assert forged["error"]["reason"] == "forbidden"
     await first_tab.close()
     await second_tab.close()
+
+
+async def test_staff_see_the_guest_go_offline_and_come_back(start_daphne, agent_cookie):
+    server = start_daphne()
+    guest, token, conversation = await guest_with_conversation(server)
+    staff = await staff_in(server, agent_cookie, conversation)
+    await staff.ok("message.send", {"conversation": conversation, "body": "Hello"})  # staff joins
+    await guest.close()
+    offline = await staff.next_event("presence")
+    back = await connect(server)
+    await back.ok("hello", {"token": token})
+    online = await staff.next_event("presence")
+    assert (offline["data"]["actor"]["kind"], offline["data"]["online"]) == ("guest", False)
+    assert (online["data"]["actor"]["kind"], online["data"]["online"]) == ("guest", True)
+    await back.close()
+    await staff.close()
