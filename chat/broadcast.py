@@ -6,11 +6,16 @@ reads the missing events back from the database, so a dropped fan-out costs
 latency, never a message. Ephemeral signals (typing, presence, read receipts)
 are not stored and may be lost.
 """
-from asgiref.sync import async_to_sync
+import logging
+import os
+
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from chat.models import Event
+
+logger = logging.getLogger(__name__)
 
 
 def conversation_group(conversation_id) -> str:
@@ -52,7 +57,36 @@ def group_send_on_commit(messages: list[tuple[str, dict]]) -> None:
         for group, message in messages:
             await layer.group_send(group, message)
 
-    transaction.on_commit(lambda: async_to_sync(send_all)())
+    transaction.on_commit(lambda: _run_soon(send_all))
+
+
+# Tasks handed to the event loop; kept so they are not collected half-way.
+_sending: set = set()
+
+
+def _run_soon(send_all) -> None:
+    """From a consumer's database thread, hand the sends to the process's event
+    loop and return: waiting for them (async_to_sync) kept the one database
+    thread every socket shares idle for a Redis round trip per event. Anywhere
+    else (Celery, the admin, a test), send and wait."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    same_process = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
+    if loop is None or not same_process or not loop.is_running():
+        async_to_sync(send_all)()
+        return
+
+    def start():
+        task = loop.create_task(send_all())
+        _sending.add(task)
+        task.add_done_callback(_sent)
+
+    loop.call_soon_threadsafe(start)
+
+
+def _sent(task) -> None:
+    _sending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("a channel-layer send failed", exc_info=task.exception())
 
 
 def publish_event_on_commit(event: Event) -> None:

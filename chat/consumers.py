@@ -21,7 +21,7 @@ from chat.protocol import (
 )
 from chat.ratelimit import TokenBucket
 from chat.selectors import (
-    HISTORY_PAGE_MAX, conversation_history, conversation_with_presence, events_after, last_seqs,
+    HISTORY_PAGE_MAX, conversation_history, conversation_with_presence, events_after,
 )
 from chat.service_errors import as_action_errors
 from chat.services.connections import connection_close
@@ -35,7 +35,9 @@ from chat.services.queue_actions import (
 )
 from chat.services.sessions import guest_hello, staff_hello
 from chat.transcripts import transcript_text
+from contactcenter.logging import bind_connection, request_context
 from queueing.selectors import reservation_payload
+from queueing.wallboard import WALLBOARD_GROUP, wallboard_state
 from surveys.services import survey_submit
 
 logger = logging.getLogger(__name__)
@@ -57,8 +59,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def __call__(self, scope, receive, send):
         self.connection_id = secrets.token_hex(16)
+        bind_connection(self.connection_id)
         self.actor: Actor | None = None
         self.registered = False
+        self.accepted = False
         self.closing = False
         self.close_code: int | None = None
         # conversation id -> newest seq delivered to this socket
@@ -81,6 +85,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def websocket_connect(self, message):
         # A close code needs an accepted socket; refusing the handshake would only give HTTP 403.
         await self.accept()
+        # Only now may the heartbeat send to it: daphne refuses a send before the accept.
+        self.accepted = True
         if not self.admitted:
             await self.close_with(CloseCode.CONCURRENCY_LIMIT_EXCEEDED)
         elif not self.may_connect():
@@ -135,21 +141,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.warning("send to %s failed; closing", self.connection_id)
             await self.close_with(CloseCode.UNEXPECTED_CLOSE)
 
-    async def heartbeat(self):
-        """Called by the process every heartbeat interval (seed 002)."""
-        if self.closing:
+    async def heartbeat(self, newest: dict[str, int]):
+        """Called by the process every heartbeat interval (seed 002), with the
+        newest seq of every conversation subscribed to in the process."""
+        if self.closing or not self.accepted:
             return
         if self.pending_ping is not None:
             await self.close_with(CloseCode.HEARTBEAT_TIMEOUT)
             return
         self._expire_server_requests()
         self.pending_ping = await self.send_request("ping", {})
-        if self.subscriptions:
-            # The layer delivers at most once: catch up on anything it dropped.
-            newest = await database_sync_to_async(last_seqs)(list(self.subscriptions))
-            for conversation_id, seq in newest.items():
-                if seq > self.subscriptions.get(conversation_id, seq):
-                    await self._advance(conversation_id)
+        # The layer delivers at most once: catch up on anything it dropped.
+        for conversation_id, delivered in list(self.subscriptions.items()):
+            if newest.get(conversation_id, delivered) > delivered:
+                await self._advance(conversation_id)
 
     # -- frames from the client --------------------------------------------
 
@@ -172,7 +177,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if frame["type"] == "response":
             self._resolve_server_request(frame)
         else:
-            await self._handle_request(frame)
+            with request_context(frame["data"]):
+                await self._handle_request(frame)
 
     async def _handle_request(self, frame):
         request_id, action = frame["id"], frame["action"]
@@ -443,7 +449,9 @@ class StaffConsumer(ChatConsumer):
         "offer.accept": "action_offer_accept",
         "conversation.escalate": "action_escalate",
         "conversation.transfer": "action_transfer",
+        "wallboard.subscribe": "action_wallboard_subscribe",
     }
+    watching_wallboard = False
 
     def may_connect(self) -> bool:
         user = self.scope.get("user")
@@ -474,3 +482,14 @@ class StaffConsumer(ChatConsumer):
 
     async def action_transfer(self, data):
         return await self.action_escalate(data, transfer=True)
+
+    async def action_wallboard_subscribe(self, data):
+        # Join before reading, so an update sent in between is not missed.
+        await self.channel_layer.group_add(WALLBOARD_GROUP, self.channel_name)
+        self.watching_wallboard = True
+        return await database_sync_to_async(wallboard_state)()
+
+    async def _forget(self):
+        if self.watching_wallboard:
+            await self.channel_layer.group_discard(WALLBOARD_GROUP, self.channel_name)
+        await super()._forget()

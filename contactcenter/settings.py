@@ -89,7 +89,9 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-    database = dj_database_url.parse(url, conn_max_age=0)
+    # Connections are kept: opening and closing SQLite's file for every query
+    # was 43% of a daphne process's one database thread (bench/chat_load.py).
+    database = dj_database_url.parse(url, conn_max_age=None, conn_health_checks=True)
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # daphne, the Celery worker and beat write to one file at once: WAL lets
         # readers go on during a write, IMMEDIATE takes the write lock at BEGIN so
@@ -200,8 +202,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-# Celery: the same Redis as the channel layer. Tasks are idempotent and acked
-# late, so a worker killed mid-task only causes a harmless second run.
+# Celery: REDIS_URL, or the Sentinel master (the Redis block above). Tasks are
+# idempotent and acked late, so a worker killed mid-task only causes a harmless
+# second run.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", _REDIS_BROKER_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = _REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_TIMEZONE = TIME_ZONE
@@ -245,11 +248,17 @@ CHAT_IDLE_END_SECONDS = float(os.environ.get("CHAT_IDLE_END_SECONDS", 15 * 60))
 # long enough for a reload, a tunnel, a phone call.
 CHAT_GUEST_GONE_SECONDS = float(os.environ.get("CHAT_GUEST_GONE_SECONDS", 10 * 60))
 
+# LOG_FORMAT=json: one JSON object per line, with the connection, conversation
+# and reservation ids of the work being logged (contactcenter/logging.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "contactcenter.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"daphne": {"level": "WARNING"}},
 }
@@ -313,3 +322,14 @@ SPECTACULAR_SETTINGS = {
         "AgentStatusEnum": "queueing.models.Agent.Status",
     },
 }
+
+# --- Operations: /metrics, the wallboard, structured logs --------------------
+# The worker imports this module at start: its signal handlers count task
+# outcomes in Redis for /metrics.
+CELERY_IMPORTS = ["contactcenter.task_counters"]
+# Celery replaces the root handler in the worker unless told not to; in JSON
+# mode the worker keeps LOGGING's handler, so its lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# The wallboard's chart shows today; yesterday's snapshots are kept too, so a
+# supervisor can still look just after midnight.
+WALLBOARD_SNAPSHOT_KEEP_SECONDS = int(os.environ.get("WALLBOARD_SNAPSHOT_KEEP_SECONDS", 2 * 24 * 3600))

@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from queueing.errors import QueueingError
 from queueing.models import Agent, Queue, Reservation
 from queueing.services.reservations import reservation_cancel, reservation_requeue
+from queueing.wallboard import wallboard_state
 
 
 @admin.register(Queue)
@@ -20,6 +23,19 @@ class QueueAdmin(admin.ModelAdmin):
     @admin.display(ordering="waiting_count")
     def waiting(self, queue):
         return queue.waiting_count
+
+    def get_urls(self):
+        wallboard = path("wallboard/", self.admin_site.admin_view(self.wallboard_view), name="queueing_wallboard")
+        return [wallboard, *super().get_urls()]
+
+    def wallboard_view(self, request):
+        """Every queue's live figures for supervisors, kept current over the staff
+        socket (`wallboard.subscribe`), with a chart of the day."""
+        return TemplateResponse(request, "admin/queueing/wallboard.html", {
+            **self.admin_site.each_context(request),
+            "title": "Wallboard",
+            "state": wallboard_state(),
+        })
 
 
 @admin.register(Agent)

@@ -124,3 +124,23 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"Reservation {str(self.public_id)[:8]} ({self.status})"
+
+
+class QueueSnapshot(models.Model):
+    """A queue's figures at the start of one minute, for the wallboard's chart of
+    the day; written by the wallboard task, kept two days (settings.WALLBOARD_SNAPSHOT_KEEP_SECONDS)."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="snapshots")
+    # Truncated to the minute: the unique constraint makes a second run within
+    # the same minute (a beat tick every 5 s, a redelivered task) write nothing.
+    taken_at = models.DateTimeField(db_index=True)
+    waiting = models.PositiveIntegerField()
+    longest_wait_seconds = models.FloatField(null=True)
+    # Share of the last hour's waits answered within the queue's target; None without any.
+    service_level = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["queue", "taken_at"], name="one_snapshot_per_queue_and_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.queue} at {self.taken_at:%H:%M}"

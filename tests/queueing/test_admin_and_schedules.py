@@ -47,4 +47,5 @@ def test_beat_schedules_for_the_queueing_tasks_exist():
         "queueing.tasks.refresh_wait_estimates": 10,
         "queueing.tasks.expire_quiet_and_overdue_reservations": 10,
         "queueing.tasks.return_lapsed_offers": 5,
+        "queueing.tasks.publish_wallboard": 5,
     }

@@ -1,0 +1,169 @@
+"""The processes of one benchmark run, all on 127.0.0.1 and all stopped at the end:
+a private Redis, a fresh SQLite database, and daphne serving either the product
+(`contactcenter.serve`) or the bare baseline (`bench.bare_app`)."""
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from contactcenter.private_redis import PrivateRedis, free_port
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command name (field 2) may hold spaces; utime and stime follow it as fields 14 and 15.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores of the machine have spent busy since boot."""
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict, port: int, log_dir: Path):
+        self.name = name
+        self.port = port
+        self.log_path = log_dir / f"{name}-{port}.log"
+        with open(self.log_path, "ab") as log:
+            self.popen = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self._wait_listening()
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def rss_kb(self) -> int:
+        return rss_kb(self.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def _wait_listening(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not listen on {self.port}:\n{self.log_text()}")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+class BenchEnvironment:
+    """Redis, database and servers of one run; a context manager that cleans all up."""
+
+    def __init__(self):
+        self.directory = Path(tempfile.mkdtemp(prefix="cc-bench-"))
+        self.redis = PrivateRedis()
+        self.servers: list[Server] = []
+        # Shared by every process on the product's database: guest tokens and
+        # sessions made by bench.seed must verify in the servers.
+        self.secret_key = secrets.token_urlsafe(50)
+        self.layer_prefix = f"bench-{secrets.token_hex(4)}"
+
+    def __enter__(self) -> "BenchEnvironment":
+        self.database_url = f"sqlite:///{self.directory / 'bench.sqlite3'}"
+        try:
+            self.redis.start()
+            # --skip-checks: the checks import every URLconf, and a half-edited app
+            # elsewhere in a shared working tree must not stop a socket benchmark.
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks"],
+                cwd=BASE_DIR, env=self._ours_env(), check=True, stdout=subprocess.DEVNULL,
+            )
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        for server in self.servers:
+            server.stop()
+        self.redis.stop()
+        if exc_type is None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        else:
+            print(f"server logs kept in {self.directory}", file=sys.stderr)
+
+    def _ours_env(self, **settings_env) -> dict:
+        return {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis.url,
+            "CHANNEL_LAYER_PREFIX": f"{self.layer_prefix}-ours",
+            # Keep var/ of the working tree untouched.
+            "VAR_DIR": str(self.directory / "var"),
+            "SECRET_KEY": self.secret_key,
+            **{key: str(value) for key, value in settings_env.items()},
+        }
+
+    def ours(self, **settings_env) -> Server:
+        """One `contactcenter.serve` process; settings_env overrides settings by environment variable."""
+        port = free_port()
+        server = Server("ours", [sys.executable, "-m", "contactcenter.serve", "--port", str(port)],
+                        self._ours_env(**settings_env), port, self.directory)
+        self.servers.append(server)
+        return server
+
+    def seed_rooms(self, count: int) -> list[dict]:
+        """Active guest-staff conversations in the product's database (bench.seed)."""
+        seeded = subprocess.run([sys.executable, "-m", "bench.seed", str(count)], cwd=BASE_DIR,
+                                env=self._ours_env(), check=True, stdout=subprocess.PIPE)
+        return json.loads(seeded.stdout)
+
+    def bare(self) -> Server:
+        """Plain daphne serving the tutorial consumer of bench.bare_app."""
+        port = free_port()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "REDIS_URL": self.redis.url,
+               "CHANNEL_LAYER_PREFIX": f"{self.layer_prefix}-bare"}
+        daphne = str(Path(sys.executable).parent / "daphne")
+        server = Server("bare", [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "bench.bare_app:application"],
+                        env, port, self.directory)
+        self.servers.append(server)
+        return server
+
+    def stop(self, server: Server) -> None:
+        server.stop()
+        self.servers.remove(server)
