@@ -1,21 +1,11 @@
 from django.db import migrations
 
-NAME = "Release agents whose console is gone"
+from contactcenter.beat_schedules import schedules_operation
 
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    # A quarter of the 60 s grace period: a chat waits at most 75 s for its agent.
-    interval, _ = IntervalSchedule.objects.get_or_create(every=15, period="seconds")
-    PeriodicTask.objects.get_or_create(name=NAME, defaults={"task": "chat.tasks.release_absent_agents",
-                                                            "interval": interval})
-
-
-def delete_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+# A quarter of the 60 s grace period: a chat waits at most 75 s for its agent.
+SCHEDULES = [("Release agents whose console is gone", "chat.tasks.release_absent_agents", 15)]
 
 
 class Migration(migrations.Migration):
     dependencies = [("chat", "0002_periodic_tasks")]
-    operations = [migrations.RunPython(create_schedule, delete_schedule)]
+    operations = [schedules_operation(SCHEDULES)]

@@ -1,9 +1,7 @@
-"""The queueing app's beat schedule, in the database so staff can edit it in the admin.
-
-Created once by migration (not from settings at every beat start), so an edit
-made in the admin is not overwritten.
-"""
+"""The queueing app's beat schedule (contactcenter/beat_schedules.py says why by migration)."""
 from django.db import migrations
+
+from contactcenter.beat_schedules import schedules_operation
 
 SCHEDULES = [
     # Positions change at once with every event; this catches the estimates,
@@ -16,22 +14,9 @@ SCHEDULES = [
 ]
 
 
-def create_schedules(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, seconds in SCHEDULES:
-        interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")
-        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
-
-
-def delete_schedules(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[name for name, _, _ in SCHEDULES]).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("queueing", "0002_reservation"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
-    operations = [migrations.RunPython(create_schedules, delete_schedules)]
+    operations = [schedules_operation(SCHEDULES)]

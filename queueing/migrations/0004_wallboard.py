@@ -4,21 +4,11 @@ database, created once, so an edit made in the admin is not overwritten)."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from contactcenter.beat_schedules import schedules_operation
+
 # Supervisors watch the wallboard for the queue to move: 5 s is live enough,
 # and the figures are computed once per tick for every open wallboard.
 SCHEDULE = ("Publish the wallboard", "queueing.tasks.publish_wallboard", 5)
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    name, task, seconds = SCHEDULE
-    interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")
-    PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
-
-
-def delete_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=SCHEDULE[0]).delete()
 
 
 class Migration(migrations.Migration):
@@ -45,5 +35,5 @@ class Migration(migrations.Migration):
                                                         name="one_snapshot_per_queue_and_minute")],
             },
         ),
-        migrations.RunPython(create_schedule, delete_schedule),
+        schedules_operation([SCHEDULE]),
     ]
