@@ -28,6 +28,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench.docs import replace_section  # noqa: E402
 from contactcenter.private_redis import PrivateRedis  # noqa: E402
 
 SECTION = "## Queue of 5,000 (bench/queue_tick.py)"
@@ -122,16 +123,7 @@ def main() -> None:
     ])
     print(text)
     if args.write:
-        path = BASE_DIR / "docs" / "benchmarks.md"
-        current = path.read_text() if path.exists() else "# Benchmarks\n\n"
-        if SECTION in current:
-            before, _, after = current.partition(SECTION)
-            after = after[after.find("\n## ") + 1:] if "\n## " in after else ""
-            current = before + text + ("\n" + after if after else "")
-        else:
-            current = current.rstrip() + "\n\n" + text
-        path.write_text(current)
-
+        replace_section(SECTION, text)
 
 if __name__ == "__main__":
     main()

@@ -295,3 +295,13 @@ async def test_a_guest_offline_when_the_chat_ended_learns_it_on_reconnect(
     assert missed == ["message.new", "chat.ended", "survey.offered"]
     await back.close()
     await staff.close()
+
+
+@pytest.mark.parametrize("value", ["3417-12-21T19:37:57-23:15", "2026-13-45T00:00:00", "9999-12-31T23:59:59-10:00",
+                                   "yesterday"])
+def test_transcript_filters_refuse_or_normalise_odd_date_times_without_a_server_error(transactional_db, value):
+    admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    token = Token.objects.create(user=admin)
+    response = Client().get("/api/v1/conversations/", {"created_before": value},
+                            HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code in (200, 400), response.content
