@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from chat.access import Actor, conversation_for_actor
@@ -69,9 +70,16 @@ def last_seqs(conversation_ids) -> dict[str, int]:
 
 
 def participants_presence(conversation: Conversation) -> list[dict]:
-    live = live_connections()
-    online_guests = set(live.filter(guest__isnull=False).values_list("guest_id", flat=True))
-    online_users = set(live.filter(user__isnull=False).values_list("user_id", flat=True))
+    participants = list(conversation.participants.filter(left_at__isnull=True))
+    guests = [p.guest_id for p in participants if p.guest_id]
+    users = [p.user_id for p in participants if p.user_id]
+    # Only this conversation's people: every online id of the process made a
+    # 1,000-guest reconnect storm quadratic (bench/resume_storm.py).
+    online = set(
+        live_connections().filter(Q(guest_id__in=guests) | Q(user_id__in=users)).values_list("guest_id", "user_id")
+    )
+    online_guests = {guest for guest, _ in online if guest}
+    online_users = {user for _, user in online if user}
     return [
         {
             "id": participant.id,
@@ -80,5 +88,5 @@ def participants_presence(conversation: Conversation) -> list[dict]:
             "online": participant.guest_id in online_guests or participant.user_id in online_users,
             "last_read_seq": participant.last_read_seq,
         }
-        for participant in conversation.participants.filter(left_at__isnull=True)
+        for participant in participants
     ]
