@@ -24,6 +24,9 @@
     this.onEvent = options.onEvent || function () {};
     this.onStatus = options.onStatus || function () {};
     this.onMessageState = options.onMessageState || function () {};
+    // For a message written before its conversation exists (the widget's first
+    // one): returns a promise of the conversation id, called when it can be sent.
+    this.resolveConversation = options.resolveConversation || function () { return Promise.reject(new Error("no conversation")); };
     this.socket = null;
     this.status = "connecting";
     this.attempt = 0;
@@ -151,6 +154,8 @@
     });
   };
 
+  /* Queue a message; `conversationId` may be null when the conversation is
+   * started on the first send (see resolveConversation). */
   ChatConnection.prototype.sendMessage = function (conversationId, body) {
     var message = {
       conversation: conversationId,
@@ -168,7 +173,11 @@
     if (this.flushing || this.status !== "online" || !this.outbox.length) return;
     this.flushing = true;
     var message = this.outbox[0];
-    this.request("message.send", message).then(function (answer) {
+    var conversation = message.conversation ? Promise.resolve(message.conversation) : this.resolveConversation();
+    conversation.then(function (id) {
+      message.conversation = id;
+      return self.request("message.send", message);
+    }).then(function (answer) {
       self.outbox.shift();
       self.onMessageState(message, "sent", answer);
     }, function (error) {

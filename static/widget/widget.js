@@ -130,6 +130,7 @@
         status.textContent = fill(S.status[name] || name, detail);
       },
       onMessageState: onMessageState,
+      resolveConversation: function () { return ensureConversation(); },
     });
     connection.connect();
 
@@ -262,8 +263,9 @@
       if (!body) return;
       input.value = "";
       stopTyping();
-      if (state.conversation && !state.ended) { connection.sendMessage(state.conversation, body); return; }
-      ensureConversation().then(function (id) { connection.sendMessage(id, body); });
+      // Shown as pending at once, even before the socket is up or the
+      // conversation exists: the outbox starts it when it can send.
+      connection.sendMessage(state.conversation && !state.ended ? state.conversation : null, body);
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }

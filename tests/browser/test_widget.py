@@ -178,3 +178,18 @@ def test_the_widget_fits_a_360_pixel_screen_and_works_from_the_keyboard(browser,
     page.keyboard.press("Escape")
     expect(page.locator(".cc-panel")).to_be_hidden()
     expect(page.get_by_role("button", name="Chat with us")).to_be_focused()
+
+
+def test_a_first_message_written_before_the_socket_is_up_is_sent_once_it_is(browser, product, host_page, support):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(host_page.url)
+    context.set_offline(True)
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator(".cc-status")).to_contain_text("Offline")
+    say(page, "What are your opening hours?")  # no conversation yet, and no socket
+    expect(page.locator(".cc-pending")).to_contain_text("What are your opening hours?")
+    context.set_offline(False)
+    expect(page.locator(".cc-msg.cc-bot").last).to_contain_text("We are open", timeout=15000)
+    expect(page.locator(".cc-msg.cc-guest", has_text="What are your opening hours?")).to_have_count(1)
+    expect(page.locator(".cc-pending")).to_have_count(0)
