@@ -9,6 +9,7 @@ room: guest_token, conversation, staff_cookie.
 """
 import json
 import os
+import secrets
 import sys
 
 import django
@@ -28,7 +29,8 @@ from queueing.models import Agent, Queue  # noqa: E402
 
 def seed_room(index: int, queue: Queue) -> dict:
     # No password: force_login below skips the deliberately slow password hash.
-    user = get_user_model().objects.create_user(f"bench-agent-{index}", is_staff=True)
+    # Random suffix: a benchmark may seed rooms more than once in one database.
+    user = get_user_model().objects.create_user(f"bench-agent-{index}-{secrets.token_hex(4)}", is_staff=True)
     Agent.objects.create(user=user).queues.add(queue)
     guest = guest_create()
     conversation = conversation_start(guest_id=guest.id, queue_name=queue.name)
