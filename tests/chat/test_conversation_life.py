@@ -1,25 +1,21 @@
 """A conversation from the bot to the survey, across real daphne, Redis and a Celery worker."""
 import asyncio
-import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from chat.models import Conversation, FaqEntry
+from chat.models import Conversation
 from chat.tasks import end_idle_conversations
+from queueing.models import Queue
 from surveys.models import Question, Survey
 from tests.chat.client import ChatClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def faq(transactional_db):
-    return FaqEntry.objects.create(question="What are your opening hours?", keywords="hours, open, opening",
-                                   answer="We are open 8:00 to 18:00 on weekdays.")
 
 
 @pytest.fixture
@@ -123,8 +119,7 @@ async def test_escalation_queues_the_guest_and_the_accepting_agent_sees_the_whol
 async def test_transfer_keeps_the_history_and_tells_the_guest(start_daphne, celery_worker_process, agent_cookie):
     server = start_daphne()
     guest, staff, conversation = await matched_chat(server, agent_cookie)
-    await sync_to_async(lambda: __import__("queueing.models").models.Queue.objects.create(
-        name="tier-2", display_name="Second tier"))()
+    await sync_to_async(Queue.objects.create)(name="tier-2", display_name="Second tier")
     moved = await staff.ok("conversation.escalate", {"conversation": conversation, "queue": "tier-2"})
     events = [await guest.next_stored() for _ in range(3)]
     kinds = [(e["type"], e["data"].get("notice") or e["data"].get("queue")) for e in events]
@@ -165,8 +160,7 @@ async def test_ending_from_every_entry_point_sends_farewell_then_chat_ended_then
         await sync_to_async(end_from_api)(conversation, agent_user)
     else:
         await sync_to_async(Conversation.objects.filter(pk=conversation).update)(
-            last_activity_at=__import__("django.utils.timezone").utils.timezone.now()
-            - __import__("datetime").timedelta(hours=1))
+            last_activity_at=timezone.now() - timedelta(hours=1))
         end_idle_conversations.delay()
     farewell, ended, offered = [await guest.next_stored(timeout=20) for _ in range(3)]
     assert (farewell["type"], farewell["kind"], farewell["data"]) == ("message.new", "system", {"notice": "farewell"})

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from chat.models import Conversation, Event
 from tests.chat.client import ChatClient
-from tests.chat.conftest import staff_cookie
+from tests.conftest import staff_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("support_queue")]
 

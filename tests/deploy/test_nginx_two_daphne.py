@@ -18,7 +18,6 @@ from channels.db import database_sync_to_async
 from chat.models import Connection
 from contactcenter.private_redis import free_port
 from deploy.render_nginx import render
-from queueing.models import Queue
 from tests.chat.client import ChatClient
 from tests.processes import BASE_DIR, Daphne, Process
 from tests.queueing.test_live import EventStream, call_api
@@ -119,11 +118,6 @@ def static_root(tmp_path) -> Path:
     (root / "widget").mkdir(parents=True)
     (root / "widget" / "probe.txt").write_text("served by nginx from STATIC_ROOT\n")
     return root
-
-
-@pytest.fixture
-def support_queue(transactional_db):
-    return Queue.objects.create(name="support", display_name="Support")
 
 
 async def open_guest(nginx: Nginx, token: str | None = None, **connect_options) -> tuple[ChatClient, str, str]:

@@ -4,18 +4,11 @@ import asyncio
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from chat.models import FaqEntry
 from queueing.models import Agent
 from tests.chat.client import ChatClient
-from tests.chat.conftest import staff_cookie
+from tests.conftest import staff_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def faq(transactional_db):
-    return FaqEntry.objects.create(question="What are your opening hours?", keywords="hours, open, opening",
-                                   answer="We are open 8:00 to 18:00 on weekdays.")
 
 
 @pytest.fixture
