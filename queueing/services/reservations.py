@@ -12,6 +12,7 @@ from chat.services.conversations import conversation_start, conversation_unqueue
 from queueing import broadcast
 from queueing.errors import ErrorCode, QueueingError
 from queueing.models import Queue, Reservation
+from queueing.selectors import LINE_ORDER
 from queueing.services.line import queue_refresh, reservation_transition
 from queueing.services.routing import offer_withdraw, route_agent_queues, route_queue
 
@@ -177,7 +178,8 @@ def reservations_expire_sweep(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"warned": 0, "idle": 0, "max_wait": 0}
     for queue in Queue.objects.filter(reservations__status=Reservation.Status.QUEUED).distinct():
-        queued = Reservation.objects.filter(queue=queue, status=Reservation.Status.QUEUED)
+        # In line order: warnings and expiries go out head first, the same on every database.
+        queued = Reservation.objects.filter(queue=queue, status=Reservation.Status.QUEUED).order_by(*LINE_ORDER)
         idle_cutoff = now - timedelta(seconds=queue.idle_timeout_seconds)
         overdue = Q(created_at__lt=now - timedelta(seconds=queue.max_wait_seconds))
         quiet = Q(last_seen_at__lt=idle_cutoff)

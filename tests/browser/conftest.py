@@ -52,10 +52,11 @@ def browser(playwright):
 @pytest.fixture
 def product(start_daphne, celery_worker_process, collected_static):
     """The product at http://localhost:<port>, accepting sockets from the host page's origin."""
-    from contactcenter.private_redis import free_port
-
-    host_port = free_port()
+    # The host page's socket is bound now, so its port cannot be taken while daphne starts.
+    host_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostPage.Handler)
+    host_port = host_server.server_address[1]
     server = start_daphne(CHAT_ALLOWED_ORIGINS=f"localhost,http://127.0.0.1:{host_port}")
+    server.host_server = host_server
     server.url = f"http://localhost:{server.port}"
     server.host_port = host_port
     return server
@@ -64,26 +65,27 @@ def product(start_daphne, celery_worker_process, collected_static):
 class HostPage:
     """Another site (another origin) embedding the widget with its one script tag."""
 
-    def __init__(self, product_url: str, port: int):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        html = b""
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(self.html)))
+            self.end_headers()
+            self.wfile.write(self.html)
+
+        def log_message(self, *args):
+            pass
+
+    def __init__(self, product_url: str, server: http.server.ThreadingHTTPServer):
         html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A shop</title>'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
                 f'<body><h1>A shop that embeds the chat</h1>'
                 f'<script src="{product_url}/static/widget/widget.js" data-queue="support" async></script></body></html>')
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = html.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{port}/"
+        self.server = server
+        self.server.RequestHandlerClass = type("Handler", (HostPage.Handler,), {"html": html.encode()})
+        self.url = f"http://127.0.0.1:{server.server_address[1]}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -93,7 +95,7 @@ class HostPage:
 
 @pytest.fixture
 def host_page(product):
-    page = HostPage(product.url, product.host_port)
+    page = HostPage(product.url, product.host_server)
     yield page
     page.close()
 
