@@ -1,7 +1,8 @@
-"""The one door through which chat events leave for the channel layer.
+"""The one door through which chat events leave for the sockets (chat.fanout)
+and, between processes, the channel layer.
 
 Stored events go out only after the transaction that stored them commits
-(`publish_event_on_commit`); a consumer that sees a gap in sequence numbers
+(`publish_events_on_commit`); a consumer that sees a gap in sequence numbers
 reads the missing events back from the database, so a dropped fan-out costs
 latency, never a message. Ephemeral signals (typing, presence, read receipts)
 are not stored and may be lost.
@@ -10,9 +11,9 @@ import logging
 import os
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
+from chat.fanout import process_fanout
 from chat.models import Event
 
 logger = logging.getLogger(__name__)
@@ -53,9 +54,9 @@ def group_send_on_commit(messages: list[tuple[str, dict]]) -> None:
         return
 
     async def send_all():
-        layer = get_channel_layer()
+        fanout = process_fanout()
         for group, message in messages:
-            await layer.group_send(group, message)
+            await fanout.publish(group, message)
 
     transaction.on_commit(lambda: _run_soon(send_all))
 
@@ -89,13 +90,15 @@ def _sent(task) -> None:
         logger.error("a channel-layer send failed", exc_info=task.exception())
 
 
-def publish_event_on_commit(event: Event) -> None:
-    payload = event_payload(event)
-    group_send_on_commit([(conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload})])
+def publish_events_on_commit(events: list[Event]) -> None:
+    group_send_on_commit([
+        (conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload})
+        for payload in map(event_payload, events)
+    ])
 
 
 async def send_signal(conversation_id, name: str, data: dict, *, sender_channel: str | None = None) -> None:
-    await get_channel_layer().group_send(
+    await process_fanout().publish(
         conversation_group(conversation_id),
         {"type": "conversation.signal", "name": name, "data": data, "sender_channel": sender_channel},
     )

@@ -4,16 +4,20 @@ import asyncio
 import logging
 import secrets
 import time
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import broadcast, metrics
 from chat.access import Actor, conversation_for_actor
 from chat.addresses import client_address
+from chat.fanout import process_fanout
 from chat.lifecycle import SERVER_NAME, process_sockets
+from chat.message_writer import message_writer
 from chat.models import Participant
 from chat.protocol import (
     ActionError, CloseCode, FrameError, Reason, error_frame, event_frame, field, parse_frame,
@@ -25,7 +29,8 @@ from chat.selectors import (
 )
 from chat.service_errors import as_action_errors
 from chat.services.connections import connection_close
-from chat.services.conversations import conversation_start, message_send, read_mark
+from chat.services.conversations import conversation_start, read_mark
+from chat.services.messages import MessageDraft
 from chat.services.ending import conversation_end_by
 from chat.services.escalation import conversation_escalate
 from chat.services.queue_actions import (
@@ -41,6 +46,14 @@ from queueing.wallboard import WALLBOARD_GROUP, wallboard_state
 from surveys.services import survey_submit
 
 logger = logging.getLogger(__name__)
+
+
+def canonical_id(conversation_id: str) -> str:
+    """The id as events name it, so a socket that wrote it otherwise (upper case, no dashes) joins the same group."""
+    try:
+        return str(uuid.UUID(conversation_id))
+    except ValueError:
+        return conversation_id  # refused as `forbidden` by the lookup, like any unknown id
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -80,6 +93,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             process_sockets.release(self, self.close_code)
             await self._forget()
 
+    async def dispatch(self, message):
+        """Channels' dispatch, without its `aclose_old_connections()` hop to the
+        database thread before every frame and every group event: that thread
+        is shared by all sockets of the process, and each of our database calls
+        (`database_sync_to_async`) closes stale connections itself, before and after."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
+
     # -- lifecycle -------------------------------------------------------
 
     async def websocket_connect(self, message):
@@ -110,7 +133,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Drop groups, close the registry row, tell others this person went offline."""
         try:
             for conversation_id in list(self.subscriptions):
-                await self.channel_layer.group_discard(broadcast.conversation_group(conversation_id), self.channel_name)
+                await process_fanout().leave(broadcast.conversation_group(conversation_id), self)
             if self.registered:
                 await self.channel_layer.group_discard(self.personal_group(), self.channel_name)
                 offline_in = await database_sync_to_async(connection_close)(
@@ -191,7 +214,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise ActionError(Reason.INVALID, f"unknown action '{action[:64]}'")
             if self.actor is None and action != "hello":
                 raise ActionError(Reason.FORBIDDEN, "say hello first")
-            data = await asyncio.wait_for(getattr(self, method)(frame["data"]), settings.CHAT_REQUEST_TIMEOUT_SECONDS)
+            # asyncio.timeout, not wait_for: that makes a task per request.
+            async with asyncio.timeout(settings.CHAT_REQUEST_TIMEOUT_SECONDS):
+                data = await getattr(self, method)(frame["data"])
             await self.send_frame(response_ok(request_id, data))
         except ActionError as error:
             await self._send_response_error(request_id, error.reason, error.detail)
@@ -301,18 +326,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return result
 
     async def action_subscribe(self, data):
-        conversation_id = field(data, "conversation", str, max_length=64)
+        conversation_id = canonical_id(field(data, "conversation", str, max_length=64))
         after_seq = field(data, "after_seq", int, required=False) or 0
         group = broadcast.conversation_group(conversation_id)
         # Join the group before reading, so nothing committed in between is missed.
-        await self.channel_layer.group_add(group, self.channel_name)
+        await process_fanout().join(group, self)
         try:
             conversation, presence = await database_sync_to_async(conversation_with_presence)(
                 actor=self.actor, conversation_id=conversation_id
             )
         except ActionError:
             if conversation_id not in self.subscriptions:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await process_fanout().leave(group, self)
             raise
         conversation_id = str(conversation.pk)
         async with self.delivery_lock:
@@ -335,12 +360,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def action_message_send(self, data):
-        event, duplicate = await database_sync_to_async(message_send)(
+        event, duplicate = await message_writer().send(MessageDraft(
             actor=self.actor,
             conversation_id=field(data, "conversation", str, max_length=64),
             body=field(data, "body", str),
             client_msg_id=field(data, "client_msg_id", str, required=False, max_length=64),
-        )
+        ))
         if not duplicate:
             metrics.MESSAGES_STORED.inc()
         return {"conversation": str(event.conversation_id), "seq": event.seq, "duplicate": duplicate,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from chat.access import Actor, conversation_for_actor
 from chat.broadcast import event_payload
-from chat.models import Connection, Conversation, Event, Participant
+from chat.models import Connection, Conversation, Event
 
 HISTORY_PAGE_MAX = 100
 # A replay larger than this is sent in pages; the client keeps asking with its
@@ -19,11 +19,6 @@ def live_connections():
     """Open registry rows whose process still refreshes them."""
     fresh_after = timezone.now() - timedelta(seconds=3 * settings.CHAT_HEARTBEAT_SECONDS)
     return Connection.objects.filter(closed_at__isnull=True, last_seen_at__gte=fresh_after)
-
-
-def staff_online_in(conversation: Conversation) -> bool:
-    staff_ids = conversation.participants.filter(kind=Participant.Kind.STAFF, left_at__isnull=True).values("user_id")
-    return live_connections().filter(user_id__in=staff_ids).exists()
 
 
 def events_after(conversation_id, after_seq: int, *, limit: int = REPLAY_PAGE_MAX) -> list[dict]:

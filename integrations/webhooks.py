@@ -64,11 +64,15 @@ def emit_many_on_commit(event: str, payloads: list[dict]) -> None:
         _enqueue_on_commit(delivery.pk)
 
 
-def emit_chat_event_on_commit(event: Event) -> None:
-    """A stored chat event, under its webhook name, with the payload the sockets get."""
-    webhook_event = CHAT_EVENT_WEBHOOKS.get(event.type)
-    if webhook_event is not None:
-        emit_on_commit(webhook_event, broadcast.event_payload(event))
+def emit_chat_events_on_commit(events: list[Event]) -> None:
+    """Stored chat events, under their webhook names, with the payloads the sockets get."""
+    payloads_by_webhook: dict[str, list[dict]] = {}
+    for event in events:
+        webhook_event = CHAT_EVENT_WEBHOOKS.get(event.type)
+        if webhook_event is not None:
+            payloads_by_webhook.setdefault(webhook_event, []).append(broadcast.event_payload(event))
+    for webhook_event, payloads in payloads_by_webhook.items():
+        emit_many_on_commit(webhook_event, payloads)
 
 
 def conversation_created_payload(conversation: Conversation) -> dict:

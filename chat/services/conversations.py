@@ -1,19 +1,16 @@
-"""Writes on conversations: start, join, send, read."""
+"""Writes on conversations: start, join, read, assign (messages: chat.services.messages)."""
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from chat.access import Actor, conversation_for_actor
 from chat.models import Conversation, Event, Guest, Participant
 from chat.protocol import ActionError, Reason
-from chat.selectors import staff_online_in
 from chat.services.events import event_record
 from integrations.webhooks import conversation_created_payload, emit_on_commit
 from queueing.models import Queue
 
-STAFF_UNAVAILABLE_NOTICE = "Our team is not available right now. Your message is saved and we will answer as soon as someone is back."
 LEFT_QUEUE_NOTICE = "You left the queue. Our assistant is here again if you need anything."
-MAX_MESSAGE_LENGTH = 4000
 
 
 def conversation_start(*, guest_id, queue_name: str | None = None) -> Conversation:
@@ -46,56 +43,6 @@ def participant_join(*, actor: Actor, conversation: Conversation) -> Participant
             event_record(conversation=conversation, type=Event.Type.PARTICIPANT_JOINED, author=participant,
                          data={"participant": participant.id, "name": participant.display_name, "kind": participant.kind})
     return participant
-
-
-def message_send(*, actor: Actor, conversation_id, body: str, client_msg_id: str | None) -> tuple[Event, bool]:
-    """Store a message (once per client_msg_id) and return it with whether it was a retry."""
-    body = body.strip()
-    if not body:
-        raise ActionError(Reason.INVALID, "'body' is empty")
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise ActionError(Reason.INVALID, f"'body' is longer than {MAX_MESSAGE_LENGTH}")
-    conversation = conversation_for_actor(actor, conversation_id)
-    if conversation.status == Conversation.Status.ENDED:
-        raise ActionError(Reason.FORBIDDEN, "the conversation has ended")
-    participant = participant_join(actor=actor, conversation=conversation)
-    if client_msg_id:
-        existing = Event.objects.filter(conversation=conversation, author=participant, client_msg_id=client_msg_id).first()
-        if existing:
-            return existing, True
-    try:
-        with transaction.atomic():
-            event = event_record(conversation=conversation, type=Event.Type.MESSAGE, author=participant,
-                                 body=body, client_msg_id=client_msg_id)
-            if participant.kind == Participant.Kind.GUEST:
-                if conversation.status == Conversation.Status.BOT:
-                    # Imported here: tasks import services, never the other way at import time.
-                    from chat.tasks import bot_reply_task
-
-                    # A worker answers: a responder may be slow, and a socket's
-                    # database thread is shared by every socket of the process.
-                    bot_reply_task.delay_on_commit(str(conversation.pk), event.seq)
-                else:
-                    _notice_if_staff_unavailable(conversation)
-    except IntegrityError:
-        # A concurrent retry with the same client_msg_id won the race.
-        return Event.objects.get(conversation=conversation, author=participant, client_msg_id=client_msg_id), True
-    return event, False
-
-
-def _notice_if_staff_unavailable(conversation: Conversation) -> None:
-    """Tell the guest once per unanswered stretch that nobody is there (seed 003)."""
-    if staff_online_in(conversation):
-        return
-    last_other = (
-        Event.objects.filter(conversation=conversation, type=Event.Type.MESSAGE)
-        .exclude(author__kind=Participant.Kind.GUEST)
-        .order_by("-seq").first()
-    )
-    if last_other and last_other.author_id is None and last_other.data.get("notice") == "staff_unavailable":
-        return
-    event_record(conversation=conversation, type=Event.Type.MESSAGE, body=STAFF_UNAVAILABLE_NOTICE,
-                 data={"notice": "staff_unavailable"})
 
 
 def read_mark(*, actor: Actor, conversation_id, seq: int) -> Participant:

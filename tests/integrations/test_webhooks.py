@@ -9,7 +9,8 @@ from django.db import transaction
 
 from chat.access import Actor
 from chat.models import Event, Guest, Participant
-from chat.services.conversations import conversation_start, message_send
+from chat.services.conversations import conversation_start
+from chat.services.messages import message_send
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.webhooks import delivery_attempt, delivery_redeliver, emit_on_commit
 from queueing.models import Queue

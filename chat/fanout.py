@@ -1,0 +1,130 @@
+"""Fan-out of conversation events and signals to the sockets following them.
+
+Through the channel layer alone, every event cost one group_send (a Redis
+round trip) and then one receive and dispatch per subscribed socket, all on
+the one event loop of the process (docs/benchmarks.md). Here a daphne process
+hands events to its own sockets in memory, and the layer carries them only
+between processes: a conversation's layer group holds one channel per process
+whose sockets follow it, not one per socket, and a process that knows of no
+other process following the conversation does not use the layer at all.
+
+Processes learn of each other through the group itself: one that starts
+following a conversation says `joined` to the group, the others answer
+`here`, and one that stops says `left`. An event that races these (sent just
+before its sender heard `joined`) is missed like any dropped fan-out: the
+socket sees a gap at the next event, or the heartbeat finds it, and reads what
+it missed from the database (chat.consumers.ChatConsumer._advance).
+
+Publishing from anywhere else (a Celery worker, a test, a loop that follows
+nothing) goes to the group through the layer, which reaches every process
+following it.
+"""
+import asyncio
+import logging
+import weakref
+
+from channels.consumer import get_handler_name
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+JOINED, HERE, LEFT = "fanout.joined", "fanout.here", "fanout.left"
+# After a failed read from the layer (Redis gone), before the next try.
+READ_RETRY_SECONDS = 1.0
+
+
+class ProcessFanout:
+    def __init__(self):
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.local: dict[str, set] = {}  # group -> consumers of this process following it
+        self.remote: dict[str, set[str]] = {}  # group -> channels of other processes following it
+        self._started = asyncio.Lock()
+
+    async def join(self, group: str, consumer) -> None:
+        await self._start()
+        followers = self.local.setdefault(group, set())
+        first = not followers
+        followers.add(consumer)
+        if first:
+            await self.layer.group_add(group, self.channel)
+            await self.layer.group_send(group, {"type": JOINED, "group": group, "origin": self.channel})
+
+    async def leave(self, group: str, consumer) -> None:
+        followers = self.local.get(group)
+        if not followers or consumer not in followers:
+            return
+        followers.discard(consumer)
+        if followers:
+            return
+        del self.local[group]
+        self.remote.pop(group, None)
+        await self.layer.group_discard(group, self.channel)
+        await self.layer.group_send(group, {"type": LEFT, "group": group, "origin": self.channel})
+
+    async def publish(self, group: str, message: dict) -> None:
+        message = {**message, "group": group}
+        if group not in self.local:
+            await self.layer.group_send(group, message)
+            return
+        await self._deliver(group, message)
+        if self.remote.get(group):
+            await self.layer.group_send(group, {**message, "origin": self.channel})
+
+    async def _start(self) -> None:
+        async with self._started:
+            if self.channel is None:
+                # The default "specific" prefix: channels-redis reads all specific channels of a
+                # process from one Redis list, under one lock; a second prefix would wait behind it.
+                self.channel = await self.layer.new_channel()
+                asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("reading fan-out from the channel layer failed; retrying", exc_info=True)
+                await asyncio.sleep(READ_RETRY_SECONDS)
+                continue
+            try:
+                await self._receive(message)
+            except Exception:
+                logger.exception("fan-out of %s failed", message.get("type"))
+
+    async def _receive(self, message: dict) -> None:
+        group, origin = message.get("group"), message.get("origin")
+        if origin == self.channel or group not in self.local:
+            return
+        kind = message["type"]
+        if kind == JOINED:
+            self.remote.setdefault(group, set()).add(origin)
+            await self.layer.send(origin, {"type": HERE, "group": group, "origin": self.channel})
+        elif kind == HERE:
+            self.remote.setdefault(group, set()).add(origin)
+        elif kind == LEFT:
+            self.remote.get(group, set()).discard(origin)
+        else:
+            await self._deliver(group, message)
+
+    async def _deliver(self, group: str, message: dict) -> None:
+        handler_name = get_handler_name(message)
+        for consumer in list(self.local.get(group, ())):
+            try:
+                await getattr(consumer, handler_name)(message)
+            except Exception:
+                logger.exception("delivery of %s to %s failed", message["type"], getattr(consumer, "connection_id", "?"))
+
+
+# One per event loop: daphne runs one; Celery and tests make short-lived ones.
+_fanouts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProcessFanout]" = weakref.WeakKeyDictionary()
+
+
+def process_fanout() -> ProcessFanout:
+    loop = asyncio.get_running_loop()
+    fanout = _fanouts.get(loop)
+    if fanout is None:
+        fanout = _fanouts[loop] = ProcessFanout()
+    return fanout

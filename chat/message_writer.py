@@ -1,0 +1,76 @@
+"""Group commit for message.send: the messages of a process's sockets that
+arrive while the database thread is busy are stored together.
+
+Every socket of a daphne process shares one database thread
+(`database_sync_to_async`), so one transaction per message made that thread
+the first limit of chat throughput. Here the first message goes to the thread
+after a short linger; whatever arrives meanwhile or while it is being stored
+goes with it or next, in one transaction (`chat.services.messages.messages_send`).
+A batch costs about 1.4 ms of the database thread plus 0.1 ms a message: without
+the linger, a loaded process stored batches of one or two back to back, and the
+database thread took half of the interpreter's time from the sockets.
+"""
+import asyncio
+import weakref
+
+from channels.db import database_sync_to_async
+
+from chat.models import Event
+from chat.services.messages import MessageDraft, messages_send
+
+# A bound on how long one transaction holds SQLite's single writer lock.
+MAX_BATCH = 200
+# Added to a message's latency; measured in bench/chat_load.py (docs/benchmarks.md).
+LINGER_SECONDS = 0.015
+
+
+class MessageWriter:
+    def __init__(self):
+        self.waiting: list[tuple[MessageDraft, asyncio.Future]] = []
+        self.flushing = False
+
+    async def send(self, draft: MessageDraft) -> tuple[Event, bool]:
+        """Store one message; the stored event and whether it was a retry, or the draft's ActionError."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((draft, future))
+        if not self.flushing:
+            self.flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            busy = False
+            while self.waiting:
+                if busy and len(self.waiting) < MAX_BATCH:
+                    await asyncio.sleep(LINGER_SECONDS)
+                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+                try:
+                    results = await database_sync_to_async(messages_send)([draft for draft, _ in batch])
+                except Exception as error:
+                    results = [error] * len(batch)
+                for (_, future), result in zip(batch, results):
+                    # Done already when the request timed out and stopped waiting.
+                    if future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+                # More came in while this batch was stored: waiting a little for
+                # the next ones costs less than storing them one or two at a time.
+                busy = bool(self.waiting)
+        finally:
+            self.flushing = False
+
+
+# One writer per event loop: daphne runs one, a test run may run many.
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MessageWriter]" = weakref.WeakKeyDictionary()
+
+
+def message_writer() -> MessageWriter:
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        writer = _writers[loop] = MessageWriter()
+    return writer
