@@ -10,10 +10,12 @@ other process following the conversation does not use the layer at all.
 
 Processes learn of each other through the group itself: one that starts
 following a conversation says `joined` to the group, the others answer
-`here`, and one that stops says `left`. An event that races these (sent just
-before its sender heard `joined`) is missed like any dropped fan-out: the
-socket sees a gap at the next event, or the heartbeat finds it, and reads what
-it missed from the database (chat.consumers.ChatConsumer._advance).
+`here`, and one that stops says `left`. Until the answers can have come, the
+newcomer sends through the layer anyway. An event that still races these
+(sent by an old follower just before it heard `joined`) is missed like any
+dropped fan-out: the socket sees a gap at the next event, or the heartbeat
+finds it, and reads what it missed from the database
+(chat.consumers.ChatConsumer._advance).
 
 Publishing from anywhere else (a Celery worker, a test, a loop that follows
 nothing) goes to the group through the layer, which reaches every process
@@ -31,6 +33,10 @@ logger = logging.getLogger(__name__)
 JOINED, HERE, LEFT = "fanout.joined", "fanout.here", "fanout.left"
 # After a failed read from the layer (Redis gone), before the next try.
 READ_RETRY_SECONDS = 1.0
+# How long a process that has just started following a conversation sends
+# through the layer without knowing who else follows it: `here` answers take
+# milliseconds; this is for a slow layer.
+DISCOVERY_SECONDS = 2.0
 
 
 class ProcessFanout:
@@ -39,6 +45,7 @@ class ProcessFanout:
         self.channel: str | None = None
         self.local: dict[str, set] = {}  # group -> consumers of this process following it
         self.remote: dict[str, set[str]] = {}  # group -> channels of other processes following it
+        self.discovering_until: dict[str, float] = {}  # group -> loop time its `here` answers are in
         self._started = asyncio.Lock()
 
     async def join(self, group: str, consumer) -> None:
@@ -47,6 +54,7 @@ class ProcessFanout:
         first = not followers
         followers.add(consumer)
         if first:
+            self.discovering_until[group] = asyncio.get_running_loop().time() + DISCOVERY_SECONDS
             await self.layer.group_add(group, self.channel)
             await self.layer.group_send(group, {"type": JOINED, "group": group, "origin": self.channel})
 
@@ -59,6 +67,7 @@ class ProcessFanout:
             return
         del self.local[group]
         self.remote.pop(group, None)
+        self.discovering_until.pop(group, None)
         await self.layer.group_discard(group, self.channel)
         await self.layer.group_send(group, {"type": LEFT, "group": group, "origin": self.channel})
 
@@ -68,8 +77,17 @@ class ProcessFanout:
             await self.layer.group_send(group, message)
             return
         await self._deliver(group, message)
-        if self.remote.get(group):
+        if self.remote.get(group) or self._discovering(group):
             await self.layer.group_send(group, {**message, "origin": self.channel})
+
+    def _discovering(self, group: str) -> bool:
+        until = self.discovering_until.get(group)
+        if until is None:
+            return False
+        if asyncio.get_running_loop().time() < until:
+            return True
+        del self.discovering_until[group]
+        return False
 
     async def _start(self) -> None:
         async with self._started:
