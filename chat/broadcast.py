@@ -7,7 +7,7 @@ reads the missing events back from the database, so a dropped fan-out costs
 latency, never a message. Ephemeral signals (typing, presence, read receipts)
 are not stored and may be lost.
 """
-import logging
+import contextvars
 import os
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -15,8 +15,6 @@ from django.db import transaction
 
 from chat.fanout import process_fanout
 from chat.models import Event
-
-logger = logging.getLogger(__name__)
 
 
 def conversation_group(conversation_id) -> str:
@@ -47,47 +45,36 @@ def event_payload(event: Event) -> dict:
 
 
 def group_send_on_commit(messages: list[tuple[str, dict]]) -> None:
-    """Send group messages after the transaction commits, all in one event loop:
-    async_to_sync from sync code starts a loop per call, and channels-redis a
-    connection per loop, so one call per message would cost a connection each."""
-    if not messages:
-        return
-
-    async def send_all():
-        fanout = process_fanout()
-        for group, message in messages:
-            await fanout.publish(group, message)
-
-    transaction.on_commit(lambda: _run_soon(send_all))
+    """Send group messages after the transaction commits, in order."""
+    if messages:
+        transaction.on_commit(lambda: _send_soon(messages))
 
 
-# Tasks handed to the event loop; kept so they are not collected half-way.
-_sending: set = set()
-
-
-def _run_soon(send_all) -> None:
-    """From a consumer's database thread, hand the sends to the process's event
-    loop and return: waiting for them (async_to_sync) kept the one database
-    thread every socket shares idle for a Redis round trip per event. Anywhere
-    else (Celery, the admin, a test), send and wait."""
+def _send_soon(messages: list[tuple[str, dict]]) -> None:
+    """From a consumer's database thread, hand the messages to the process's
+    event loop and return: waiting for them (async_to_sync) kept the one
+    database thread every socket shares idle for every send. Anywhere else
+    (Celery, the admin, a test), send and wait, all in one event loop:
+    async_to_sync starts a loop per call, and channels-redis a connection per
+    loop, so one call per message would cost a connection each."""
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
     same_process = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
     if loop is None or not same_process or not loop.is_running():
-        async_to_sync(send_all)()
+        async_to_sync(_send_all)(messages)
         return
-
-    def start():
-        task = loop.create_task(send_all())
-        _sending.add(task)
-        task.add_done_callback(_sent)
-
-    loop.call_soon_threadsafe(start)
+    # A fresh context: this thread's marks that it runs inside sync_to_async
+    # would make every database call of the delivery refuse to run ("would deadlock").
+    loop.call_soon_threadsafe(_hand_to_fanout, messages, context=contextvars.Context())
 
 
-def _sent(task) -> None:
-    _sending.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("a channel-layer send failed", exc_info=task.exception())
+def _hand_to_fanout(messages: list[tuple[str, dict]]) -> None:
+    process_fanout().publish_soon(messages)
+
+
+async def _send_all(messages: list[tuple[str, dict]]) -> None:
+    fanout = process_fanout()
+    for group, message in messages:
+        await fanout.publish(group, message)
 
 
 def publish_events_on_commit(events: list[Event]) -> None:

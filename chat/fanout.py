@@ -24,6 +24,7 @@ following it.
 import asyncio
 import logging
 import weakref
+from collections import deque
 
 from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
@@ -47,6 +48,8 @@ class ProcessFanout:
         self.remote: dict[str, set[str]] = {}  # group -> channels of other processes following it
         self.discovering_until: dict[str, float] = {}  # group -> loop time its `here` answers are in
         self._started = asyncio.Lock()
+        self.outbox: deque[tuple[str, dict]] = deque()
+        self.publishing = False
 
     async def join(self, group: str, consumer) -> None:
         await self._start()
@@ -70,6 +73,26 @@ class ProcessFanout:
         self.discovering_until.pop(group, None)
         await self.layer.group_discard(group, self.channel)
         await self.layer.group_send(group, {"type": LEFT, "group": group, "origin": self.channel})
+
+    def publish_soon(self, messages: list[tuple[str, dict]]) -> None:
+        """Publish after everything handed over before, in order: one task per
+        hand-over would let a later batch overtake an earlier one at a busy
+        socket, and the socket would read the gap back from the database."""
+        self.outbox.extend(messages)
+        if not self.publishing:
+            self.publishing = True
+            asyncio.get_running_loop().create_task(self._publish_outbox())
+
+    async def _publish_outbox(self) -> None:
+        try:
+            while self.outbox:
+                group, message = self.outbox.popleft()
+                try:
+                    await self.publish(group, message)
+                except Exception:
+                    logger.exception("publishing %s to %s failed", message.get("type"), group)
+        finally:
+            self.publishing = False
 
     async def publish(self, group: str, message: dict) -> None:
         message = {**message, "group": group}
