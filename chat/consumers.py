@@ -47,6 +47,10 @@ from surveys.services import survey_submit
 
 logger = logging.getLogger(__name__)
 
+# How long an event that came before the one it follows waits for it, before the
+# missing one is read back from the database (docs/protocol.md, delivery).
+REORDER_WAIT_SECONDS = 0.25
+
 
 def canonical_id(conversation_id: str) -> str:
     """The id as events name it, so a socket that wrote it otherwise (upper case, no dashes) joins the same group."""
@@ -80,6 +84,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.close_code: int | None = None
         # conversation id -> newest seq delivered to this socket
         self.subscriptions: dict[str, int] = {}
+        # conversation id -> events that came before the ones they follow, by seq
+        self.held: dict[str, dict[int, dict]] = {}
+        # conversation id -> the task that reads a gap back if it is not filled first
+        self.refills: dict[str, asyncio.Task] = {}
         self.delivery_lock = asyncio.Lock()
         self.server_requests: dict[str, tuple[str, float]] = {}
         self.server_request_count = 0
@@ -131,6 +139,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _forget(self):
         """Drop groups, close the registry row, tell others this person went offline."""
+        for refill in self.refills.values():
+            refill.cancel()
         try:
             for conversation_id in list(self.subscriptions):
                 await process_fanout().leave(broadcast.conversation_group(conversation_id), self)
@@ -271,20 +281,56 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._advance(message["event"]["conversation"], message["event"])
 
     async def _advance(self, conversation_id: str, event: dict | None = None):
+        """Deliver `event` (or, with none, whatever the database holds past what
+        this socket has seen), in seq order, with no gap and no duplicate."""
         async with self.delivery_lock:
             delivered = self.subscriptions.get(conversation_id)
             if delivered is None or (event is not None and event["seq"] <= delivered):
                 return
-            if event is not None and event["seq"] == delivered + 1:
-                await self._deliver(event)
+            if event is None:
+                await self._refill(conversation_id)
                 return
-            # A gap (the layer dropped something) or a resync: read the rest back.
-            while True:
-                missing = await database_sync_to_async(events_after)(conversation_id, self.subscriptions[conversation_id])
-                for stored in missing:
-                    await self._deliver(stored)
-                if not missing or self.closing:
-                    return
+            held = self.held.setdefault(conversation_id, {})
+            held[event["seq"]] = event
+            await self._deliver_held(conversation_id)
+            if held and conversation_id not in self.refills:
+                # A gap. Usually the missing event is still on its way: a socket's own
+                # process hands it its events at once, another process's come through
+                # Redis a moment later. Only if it does not come, read it back.
+                self.refills[conversation_id] = asyncio.get_running_loop().create_task(
+                    self._refill_after_wait(conversation_id))
+
+    async def _deliver_held(self, conversation_id: str):
+        held = self.held.get(conversation_id)
+        while held and (event := held.pop(self.subscriptions[conversation_id] + 1, None)) is not None:
+            await self._deliver(event)
+        if not held:
+            self.held.pop(conversation_id, None)
+
+    async def _refill_after_wait(self, conversation_id: str):
+        await asyncio.sleep(REORDER_WAIT_SECONDS)
+        async with self.delivery_lock:
+            self.refills.pop(conversation_id, None)
+            if self.held.get(conversation_id) and conversation_id in self.subscriptions:
+                await self._refill(conversation_id)
+
+    async def _refill(self, conversation_id: str):
+        """Read back what the fan-out dropped or has not brought (a gap, a resync, a replay)."""
+        while not self.closing:
+            missing = await database_sync_to_async(events_after)(conversation_id, self.subscriptions[conversation_id])
+            if len(missing) > 1:
+                # One frame for many: a reconnect storm replayed 50 missed events
+                # to each of 1,000 guests, and a frame each was most of its cost.
+                await self.send_frame(event_frame("events.replay", {"conversation": conversation_id, "events": missing}))
+                self.subscriptions[conversation_id] = missing[-1]["seq"]
+            elif missing:
+                await self._deliver(missing[0])
+            else:
+                break
+        held = self.held.pop(conversation_id, {})
+        delivered = self.subscriptions[conversation_id]
+        self.held[conversation_id] = {seq: event for seq, event in held.items() if seq > delivered}
+        await self._deliver_held(conversation_id)
 
     async def _deliver(self, event: dict):
         await self.send_frame(event_frame(event["type"], event))

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat.access import Actor, conversation_for_actor
-from chat.broadcast import event_payload
+from chat.broadcast import event_payloads
 from chat.models import Connection, Conversation, Event
 
 HISTORY_PAGE_MAX = 100
@@ -22,11 +22,7 @@ def live_connections():
 
 
 def events_after(conversation_id, after_seq: int, *, limit: int = REPLAY_PAGE_MAX) -> list[dict]:
-    events = (
-        Event.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
-        .select_related("author").order_by("seq")[:limit]
-    )
-    return [event_payload(event) for event in events]
+    return event_payloads(Event.objects.filter(conversation_id=conversation_id, seq__gt=after_seq).order_by("seq")[:limit])
 
 
 def conversation_with_presence(*, actor: Actor, conversation_id) -> tuple[Conversation, list[dict]]:
@@ -36,13 +32,13 @@ def conversation_with_presence(*, actor: Actor, conversation_id) -> tuple[Conver
 
 def conversation_history(*, actor: Actor, conversation_id, before_seq: int | None, limit: int) -> dict:
     conversation = conversation_for_actor(actor, conversation_id)
-    events = Event.objects.filter(conversation=conversation).select_related("author")
+    events = Event.objects.filter(conversation=conversation)
     if before_seq is not None:
         events = events.filter(seq__lt=before_seq)
     limit = max(1, min(limit, HISTORY_PAGE_MAX))
-    page = list(events.order_by("-seq")[: limit + 1])
+    page = event_payloads(events.order_by("-seq")[: limit + 1])
     return {
-        "events": [event_payload(event) for event in reversed(page[:limit])],
+        "events": page[:limit][::-1],
         "has_more": len(page) > limit,
     }
 

@@ -105,6 +105,10 @@
       if (frame.ok) pending.resolve(frame.data); else pending.reject(Object.assign(new Error(frame.error.detail), frame.error));
     } else if (frame.type === "event") {
       if (frame.event === "connection.ready") { this.start(); return; }
+      if (frame.event === "events.replay") {
+        for (var i = 0; i < frame.data.events.length; i++) this.receiveEvent(frame.data.events[i].type, frame.data.events[i]);
+        return;
+      }
       this.receiveEvent(frame.event, frame.data);
     }
   };

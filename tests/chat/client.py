@@ -16,6 +16,7 @@ class ChatClient:
         self.events: asyncio.Queue = asyncio.Queue()
         self.error_frames: list[dict] = []
         self.pings_answered = 0
+        self.replay_frames = 0  # events.replay frames, whose events are queued one by one
         self.closed = asyncio.get_running_loop().create_future()
         self.reader = asyncio.create_task(self._read())
 
@@ -36,6 +37,10 @@ class ChatClient:
                     if self.answer_pings:
                         self.pings_answered += 1
                         await self.ws.send(json.dumps({"type": "response", "id": frame["id"], "ok": True, "data": {}}))
+                elif frame["type"] == "event" and frame["event"] == "events.replay":
+                    self.replay_frames += 1
+                    for event in frame["data"]["events"]:
+                        await self.events.put({"type": "event", "event": event["type"], "data": event})
                 elif frame["type"] == "event":
                     await self.events.put(frame)
                 else:

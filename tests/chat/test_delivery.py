@@ -96,6 +96,7 @@ async def test_resume_after_the_guests_process_is_killed_has_no_gap_and_no_dupli
     await resumed.ok("hello", {"token": token})
     subscribed = await resumed.ok("conversation.subscribe", {"conversation": conversation, "after_seq": seen[-1]["seq"]})
     replayed = [frame["data"] for frame in resumed.drain_events() if "seq" in frame["data"]]
+    assert resumed.replay_frames == 1  # the five missed events, in one events.replay frame
     await staff.ok("message.send", {"conversation": conversation, "body": "live again"})
     live = await resumed.messages(1)
 
