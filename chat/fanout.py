@@ -100,8 +100,14 @@ class ProcessFanout:
             await self.layer.group_send(group, message)
             return
         await self._deliver(group, message)
-        if self.remote.get(group) or self._discovering(group):
-            await self.layer.group_send(group, {**message, "origin": self.channel})
+        message = {**message, "origin": self.channel}
+        if self._discovering(group):
+            await self.layer.group_send(group, message)
+            return
+        # Straight to the processes known to follow it: a group_send would also
+        # bring the event back to this process, through Redis, to be dropped.
+        for channel in self.remote.get(group, ()):
+            await self.layer.send(channel, message)
 
     def _discovering(self, group: str) -> bool:
         until = self.discovering_until.get(group)
