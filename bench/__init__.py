@@ -1,1 +1,1 @@
-"""Benchmarks; each runs as `python -m bench.<module>`."""
+"""Benchmarks: `python -m bench` runs them all (bench/__main__.py); bench/wait_estimates.py runs alone."""

@@ -1,46 +1,34 @@
-"""Chat socket benchmark: the product's consumer against the Channels tutorial's.
+"""Chat load on one process (scenario 2 of `python -m bench`): the product's
+consumer against the Channels tutorial's, in the same run.
 
-    .venv/bin/python -m bench.chat_load [--quick]
+For the bare baseline (bench.bare_app on plain daphne) and for ours (one
+contactcenter.serve process), one after the other: one-to-one rooms (a sender
+and a receiver socket each; ours are a guest and the staff member assigned to
+its conversation, bench/seed.py); the offered rate is stepped up while the
+server keeps up, and a step passes when every message arrives, nothing errs and
+p99 from send to receipt on the other socket is under 100 ms. Ours is then
+profiled with py-spy at the first rate it did not keep up with.
 
-Starts its own Redis, SQLite database and daphne processes on 127.0.0.1 and
-stops them at the end. For the bare baseline (bench.bare_app on plain daphne)
-and for ours (one contactcenter.serve process), one after the other:
-
-1. one-to-one rooms (a sender and a receiver socket each; ours are a guest and
-   the staff member assigned to its conversation, bench/seed.py); the offered
-   rate is stepped up while the server keeps up, and a step passes when every
-   message arrives, nothing errs and p99 from send to receipt on the other
-   socket is under 100 ms;
-2. resident memory per idle socket, at each socket count.
-
-Ours is also profiled with py-spy (when installed) at the first rate it did not keep up with.
-Prints a Markdown report; a full run also writes it into its own section of
-docs/benchmarks.md. --quick runs fewer, shorter, smaller steps and leaves the
-docs alone.
+The plan also sizes scenario 1 (idle sockets, bench/capacity.py).
+`python -m bench.chat_load` is `python -m bench --only chat`.
 """
-import argparse
-import asyncio
 import resource
 import sys
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bench.capacity import WARM_SOCKETS, idle_memory, open_idle_guest, open_idle_room
-from bench.load import CpuMeter, Recorder, StepResult, ramp, run_step, warm_up
+from bench.load import P99_LIMIT_MS, CpuMeter, Recorder, StepResult, ramp, run_step, sustained_rate, warm_up
 from bench.pyspy import Recording, py_spy_path
-from bench.report import Profile, ServerFigures, render, write_section
+from bench.report import Profile, TargetRow, number, profile_lines, ratio, steps_table, sustained_text
 from bench.rooms import close_all, open_bare_room, open_concurrently, open_product_room
-from bench.servers import BASE_DIR, BenchEnvironment, Server
-
-DOCS = BASE_DIR / "docs" / "benchmarks.md"
+from bench.servers import BenchEnvironment, Server
 
 # The product's per-socket limit (10 requests/s, bursts of 30) would answer a
 # sender with rate_limited from 1,000 msg/s over 100 rooms on: the benchmark
 # measures the pipeline behind the limiter, so the limiter is opened wide.
 OURS_LOAD_SETTINGS = {"CHAT_RATE_PER_SECOND": 1_000_000, "CHAT_RATE_BURST": 1_000_000}
-# The bare consumer has no heartbeat: its idle sockets need only settle.
-BARE_HOLD_SECONDS = 3
+TARGET_RATIO = 5
 
 
 @dataclass
@@ -70,29 +58,36 @@ def raise_open_files_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def profile_saturated(server: Server, rooms: list, recorder: Recorder, meter: CpuMeter,
-                            steps: list[StepResult], plan: Plan, directory: Path) -> Profile | None:
-    """py-spy over one more step at the first rate the server did not keep up with (or the top rate)."""
+async def profile_saturated(servers: dict[str, Server], rooms: list, recorder: Recorder, meter: CpuMeter,
+                            steps: list[StepResult], *, seconds: int, drain_seconds: float,
+                            directory: Path) -> list[Profile]:
+    """py-spy of each server over one more step, at the first rate they did not keep up with (or the highest)."""
     if py_spy_path() is None:
-        return None
-    rate = next((step.offered_rate for step in steps if not step.kept_up), plan.rates[-1])
+        return []
+    saturated = next((step.offered_rate for step in steps if not step.kept_up), None)
+    rate = saturated or max(step.offered_rate for step in steps)
+    during = (f"at {rate:,} msg/s offered "
+              f"({'the first rate it did not keep up with' if saturated else 'the highest rate offered'})")
     await meter.settle()
-    recording = Recording(server.pid, plan.profile_seconds, directory / "ours.pyspy.txt")
-    # A little longer than the recording, which starts once py-spy has attached.
-    await run_step(rooms, recorder, meter, step=len(steps) + 1, rate=rate,
-                   seconds=plan.profile_seconds + 1, drain_seconds=plan.drain_seconds)
-    return Profile(rate=rate, seconds=plan.profile_seconds, threads=recording.threads())
+    recordings = {name: Recording(server.pid, seconds, directory / f"profile-{index}.pyspy.txt")
+                  for index, (name, server) in enumerate(servers.items())}
+    # A little longer than the recordings, which start once py-spy has attached.
+    await run_step(rooms, recorder, meter, step=len(steps) + 1, rate=rate, seconds=seconds + 1,
+                   drain_seconds=drain_seconds)
+    return [Profile(process=name, seconds=seconds, during=during, threads=recording.threads())
+            for name, recording in recordings.items()]
 
 
 async def load_figures(env: BenchEnvironment, name: str, plan: Plan) -> tuple[list[StepResult], Profile | None]:
     recorder = Recorder()
     if name == "bare":
         server = env.bare()
-        openers = [partial(open_bare_room, server.ws_url, f"r{index}", recorder.on_message)
+        openers = [partial(open_bare_room, server.ws_url, server.ws_url, f"r{index}", recorder.on_message)
                    for index in range(plan.rooms)]
     else:
         server = env.ours(**OURS_LOAD_SETTINGS)
-        openers = [partial(open_product_room, server.ws_url, seeded, recorder.on_message, recorder.on_response)
+        openers = [partial(open_product_room, server.ws_url, server.ws_url, seeded, recorder.on_message,
+                           recorder.on_response)
                    for seeded in env.seed_rooms(plan.rooms)]
     meter = CpuMeter(server_pid=server.pid, redis_pid=env.redis.process.pid)
     print(f"{name}: opening {plan.rooms} rooms", file=sys.stderr, flush=True)
@@ -103,68 +98,79 @@ async def load_figures(env: BenchEnvironment, name: str, plan: Plan) -> tuple[li
                            seconds=plan.step_seconds, drain_seconds=plan.drain_seconds)
         profile = None
         if name == "ours":
-            profile = await profile_saturated(server, rooms, recorder, meter, steps, plan, env.directory)
+            profiles = await profile_saturated({"ours": server}, rooms, recorder, meter, steps,
+                                               seconds=plan.profile_seconds, drain_seconds=plan.drain_seconds,
+                                               directory=env.directory)
+            profile = profiles[0] if profiles else None
         return steps, profile
     finally:
         await close_all([socket for room in rooms for socket in room.sockets()])
         env.stop(server)
 
 
-async def idle_figures(env: BenchEnvironment, name: str, plan: Plan):
-    print(f"{name}: idle sockets {plan.idle_levels}", file=sys.stderr, flush=True)
-    if name == "bare":
-        server = env.bare()
-        opener, hold_seconds = open_idle_room, BARE_HOLD_SECONDS
-    else:
-        server = env.ours(CHAT_MAX_CONNECTIONS=WARM_SOCKETS + max(plan.idle_levels))
-        opener, hold_seconds = open_idle_guest, plan.idle_hold_seconds
-    try:
-        return await idle_memory(server, opener, plan.idle_levels, hold_seconds=hold_seconds)
-    finally:
-        env.stop(server)
+@dataclass
+class OneProcessLoad:
+    plan: Plan
+    bare: list[StepResult]
+    ours: list[StepResult]
+    profile: Profile | None
+
+    def targets(self) -> list[TargetRow]:
+        bare, ours = sustained_rate(self.bare), sustained_rate(self.ours)
+        p99 = next((step.percentile(0.99) for step in self.ours if step.passed and step.offered_rate == ours), None)
+        rates = self.plan.rates
+        return [TargetRow(
+            target=f"chat throughput of one daphne process ≥ {TARGET_RATIO} × bare, p99 < {P99_LIMIT_MS:.0f} ms",
+            measured=f"{sustained_text(ours, rates)} msg/s (p99 {number(p99)} ms)" if ours else "no rate passed",
+            bare=f"{sustained_text(bare, rates)} msg/s", ratio=ratio(ours, bare),
+            met=bool(ours and bare and ours >= TARGET_RATIO * bare), where="profile in § 2a",
+        )]
+
+    def section(self) -> str:
+        plan = self.plan
+        bare_rate, ours_rate = sustained_rate(self.bare), sustained_rate(self.ours)
+        bare_most, ours_most = most_delivered(self.bare), most_delivered(self.ours)
+        return "\n".join([
+            "### 2a. Chat load on one process (bench/chat_load.py)",
+            "",
+            f"{plan.rooms} one-to-one rooms. Ours: active conversations made with the product's services "
+            "(bench/seed.py), the guest's socket sends and the socket of the staff member assigned to it receives, "
+            "both on one process. Bare: two sockets of one room. Both sockets of a room receive every message. "
+            f"Steps of {plan.step_seconds:g} s; a step passes when every message reaches the receiver within "
+            f"{plan.drain_seconds:g} s, nothing errs and p99 of send → receipt is under {P99_LIMIT_MS:.0f} ms. "
+            "Ours runs with its per-socket rate limit opened (CHAT_RATE_PER_SECOND), so the pipeline behind it "
+            "is measured.",
+            "",
+            "| | bare | ours | ours / bare |",
+            "|---|---:|---:|---:|",
+            f"| highest sustained rate, msg/s (p99 < {P99_LIMIT_MS:.0f} ms, all delivered) | "
+            f"{sustained_text(bare_rate, plan.rates)} | {sustained_text(ours_rate, plan.rates)} "
+            f"| {ratio(ours_rate, bare_rate)} |",
+            f"| most delivered in a step, msg/s (latency aside) | {number(bare_most, 0)} | {number(ours_most, 0)} "
+            f"| {ratio(ours_most, bare_most)} |",
+            "",
+            "#### Offered load, step by step",
+            "",
+            *steps_table({"bare": self.bare, "ours": self.ours}),
+            "",
+            "#### Where ours spends its time",
+            "",
+            *profile_lines([self.profile] if self.profile else []),
+        ])
 
 
-def setup_note(plan: Plan) -> str:
-    return (
-        f"Each server is one daphne process; both use one private Redis (RedisChannelLayer, capacity 1,000) and "
-        f"ours a fresh SQLite database (WAL); the load generator is a separate asyncio process on the same "
-        f"machine. {plan.rooms} one-to-one rooms. Ours: active conversations made with the product's services "
-        f"(bench/seed.py), the guest's socket sends and the socket of the staff member assigned to it receives. "
-        f"Bare: two sockets of one room. Both sockets of a room receive every message. Steps of "
-        f"{plan.step_seconds:g} s; a step "
-        f"passes when every message reaches the receiver within {plan.drain_seconds:g} s, nothing errs and p99 "
-        f"of send → receipt is under 100 ms. Ours runs with its per-socket rate limit opened "
-        f"(CHAT_RATE_PER_SECOND), so the pipeline behind it is measured. Idle sockets: ours say hello as new "
-        f"guests and are held {plan.idle_hold_seconds:g} s before RSS is read; KB per socket "
-        f"is the RSS growth (VmRSS) over a baseline with {WARM_SOCKETS} sockets open, divided by the sockets "
-        f"added and still open."
-    )
+def most_delivered(steps: list[StepResult]) -> float | None:
+    return max((step.delivered_rate for step in steps), default=None)
 
 
-async def run(plan: Plan, command: str) -> str:
+async def measure(plan: Plan) -> OneProcessLoad:
     with BenchEnvironment() as env:
-        bare_steps, _ = await load_figures(env, "bare", plan)
-        ours_steps, profile = await load_figures(env, "ours", plan)
-        ours_memory = await idle_figures(env, "ours", plan)
-        bare_memory = await idle_figures(env, "bare", plan)
-    return render(
-        command=command, setup=setup_note(plan), profile=profile,
-        bare=ServerFigures("bare", bare_steps, bare_memory), ours=ServerFigures("ours", ours_steps, ours_memory),
-    )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run; docs/benchmarks.md is not written")
-    args = parser.parse_args()
-    raise_open_files_limit()
-    command = ".venv/bin/python -m bench.chat_load" + (" --quick" if args.quick else "")
-    report = asyncio.run(run(QUICK if args.quick else FULL, command))
-    print(report)
-    if not args.quick:
-        write_section(DOCS, report)
-        print(f"written to {DOCS}", file=sys.stderr)
+        bare, _ = await load_figures(env, "bare", plan)
+        ours, profile = await load_figures(env, "ours", plan)
+    return OneProcessLoad(plan, bare, ours, profile)
 
 
 if __name__ == "__main__":
-    main()
+    from bench.__main__ import main
+
+    main(["--only", "chat", *sys.argv[1:]])

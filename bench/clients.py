@@ -69,6 +69,10 @@ class ProtocolSocket:
                 if kind == "event":
                     if frame["event"] == "message.new":
                         self.on_message(frame["data"]["body"], received_ns)
+                    elif frame["event"] == "events.replay":
+                        for event in frame["data"]["events"]:
+                            if event["type"] == "message.new":
+                                self.on_message(event["body"], received_ns)
                     elif frame["event"] == "connection.ready" and not self.ready.done():
                         self.ready.set_result(frame["data"])
                 elif kind == "response":

@@ -1,15 +1,20 @@
-"""Each benchmark owns one `## ` section of docs/benchmarks.md and replaces only it."""
+"""docs/benchmarks.md: a full run of `python -m bench` replaces what lies between
+two markers and nothing else, so the notes written by hand around it are kept."""
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+TITLE = "## Chat sockets and the queue (`.venv/bin/python -m bench`)"
+BEGIN = "<!-- written by `python -m bench` on every full run, up to the end marker -->"
+END = "<!-- end of `python -m bench` output; notes below are written by hand and kept -->"
 
 
-def replace_section(title: str, text: str, path: Path = DOCS) -> None:
-    """`text` starts with the `title` line; the old section (up to the next `## `) is replaced or appended."""
+def write_generated(text: str, path: Path = DOCS) -> None:
+    block = f"{BEGIN}\n\n{text.strip()}\n\n{END}"
     current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if title not in current:
-        path.write_text(current.rstrip() + "\n\n" + text.rstrip() + "\n")
+    if BEGIN in current and END in current:
+        before, rest = current.split(BEGIN, 1)
+        path.write_text(before + block + rest.split(END, 1)[1])
         return
-    before, _, after = current.partition(title)
-    rest = after[after.find("\n## ") + 1:] if "\n## " in after else ""
-    path.write_text(before + text.rstrip() + "\n" + ("\n" + rest if rest else ""))
+    # No generated part yet: it goes first, under the file's title, above everything kept.
+    title, _, rest = current.partition("\n")
+    path.write_text(f"{title}\n\n{TITLE}\n\n{block}\n" + (f"\n{rest.lstrip()}" if rest.strip() else ""))

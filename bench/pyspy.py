@@ -17,6 +17,7 @@ WRAPPERS = {
     "_worker (concurrent/futures/thread.py)", "_WorkItem.run (concurrent/futures/thread.py)",
     "_run_module_as_main (<frozen runpy>)", "_run_code (<frozen runpy>)",
     "<module> (contactcenter/serve.py)", "main (contactcenter/serve.py)", "Server.run (daphne/server.py)",
+    "<module> (bench/queue_worker.py)", "main (bench/queue_worker.py)",
     "AsyncioSelectorReactor.run (twisted/internet/asyncioreactor.py)",
     "BaseEventLoop.run_forever (asyncio/base_events.py)", "BaseEventLoop._run_once (asyncio/base_events.py)",
 }

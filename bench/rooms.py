@@ -35,24 +35,25 @@ class BareRoom:
         return [self.sender, self.receiver]
 
 
-async def open_product_room(base_url: str, seeded: dict, on_message: OnMessage,
+async def open_product_room(guest_url: str, staff_url: str, seeded: dict, on_message: OnMessage,
                             on_response: OnResponse) -> ProductRoom:
-    """The guest of a seeded conversation sends; the socket of the staff member assigned to it receives.
-    Both are subscribed, so both get every message.new, as both sockets of a bare room do."""
+    """The guest of a seeded conversation sends; the socket of the staff member assigned to it receives
+    (on another process when the URLs differ). Both are subscribed, so both get every message.new, as
+    both sockets of a bare room do."""
     conversation = seeded["conversation"]
-    sender = await ProtocolSocket.open(base_url, on_response=on_response)
+    sender = await ProtocolSocket.open(guest_url, on_response=on_response)
     await sender.request("hello", {"token": seeded["guest_token"]})
     await sender.request("conversation.subscribe", {"conversation": conversation})
-    receiver = await ProtocolSocket.open(base_url, path="staff", cookie=seeded["staff_cookie"], on_message=on_message)
+    receiver = await ProtocolSocket.open(staff_url, path="staff", cookie=seeded["staff_cookie"], on_message=on_message)
     await receiver.request("hello", {})
     await receiver.request("conversation.subscribe", {"conversation": conversation})
     return ProductRoom(sender, receiver, conversation)
 
 
-async def open_bare_room(base_url: str, room: str, on_message: OnMessage) -> BareRoom:
+async def open_bare_room(sender_url: str, receiver_url: str, room: str, on_message: OnMessage) -> BareRoom:
     # The tutorial consumer joins the room's group before it accepts: once open, the receiver is in.
-    sender = await RoomSocket.open(base_url, room)
-    receiver = await RoomSocket.open(base_url, room, on_message)
+    sender = await RoomSocket.open(sender_url, room)
+    receiver = await RoomSocket.open(receiver_url, room, on_message)
     return BareRoom(sender, receiver)
 
 

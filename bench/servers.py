@@ -1,6 +1,7 @@
 """The processes of one benchmark run, all on 127.0.0.1 and all stopped at the end:
-a private Redis, a fresh SQLite database, and daphne serving either the product
-(`contactcenter.serve`) or the bare baseline (`bench.bare_app`)."""
+a private Redis, a fresh database (SQLite, or PostgreSQL on the server DATABASE_URL
+names), and daphne serving either the product (`contactcenter.serve`) or the bare
+baseline (`bench.bare_app`)."""
 import json
 import os
 import secrets
@@ -103,14 +104,14 @@ class BenchEnvironment:
         self.layer_prefix = f"bench-{secrets.token_hex(4)}"
 
     def __enter__(self) -> "BenchEnvironment":
-        self.database_url = f"sqlite:///{self.directory / 'bench.sqlite3'}"
         try:
+            self.database_url = self._fresh_database()
             self.redis.start()
             # --skip-checks: the checks import every URLconf, and a half-edited app
             # elsewhere in a shared working tree must not stop a socket benchmark.
             subprocess.run(
                 [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks"],
-                cwd=BASE_DIR, env=self._ours_env(), check=True, stdout=subprocess.DEVNULL,
+                cwd=BASE_DIR, env=self.ours_env(), check=True, stdout=subprocess.DEVNULL,
             )
         except BaseException:
             self.__exit__(*sys.exc_info())
@@ -121,12 +122,26 @@ class BenchEnvironment:
         for server in self.servers:
             server.stop()
         self.redis.stop()
+        if getattr(self, "database_url", "").startswith("postgres"):
+            _postgres_execute(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)')
         if exc_type is None:
             shutil.rmtree(self.directory, ignore_errors=True)
         else:
             print(f"server logs kept in {self.directory}", file=sys.stderr)
 
-    def _ours_env(self, **settings_env) -> dict:
+    def _fresh_database(self) -> str:
+        """A new PostgreSQL database on the server DATABASE_URL names (as `scripts/with-postgres`
+        sets it), else a new SQLite file: SQLite lets one process write at a time, so
+        processes that all write (bench: two-processes) wait on each other's locks."""
+        server_url = os.environ.get("DATABASE_URL", "")
+        if not server_url.startswith("postgres"):
+            return f"sqlite:///{self.directory / 'bench.sqlite3'}"
+        self._database_name = f"bench_{secrets.token_hex(4)}"
+        _postgres_execute(server_url, f'CREATE DATABASE "{self._database_name}"')
+        return f"{server_url.rsplit('/', 1)[0]}/{self._database_name}"
+
+    def ours_env(self, **settings_env) -> dict:
+        """The environment of a process on the product's database, Redis and secret key."""
         return {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
@@ -143,21 +158,28 @@ class BenchEnvironment:
         """One `contactcenter.serve` process; settings_env overrides settings by environment variable."""
         port = free_port()
         server = Server("ours", [sys.executable, "-m", "contactcenter.serve", "--port", str(port)],
-                        self._ours_env(**settings_env), port, self.directory)
+                        self.ours_env(**settings_env), port, self.directory)
         self.servers.append(server)
         return server
 
+    def run_script(self, module: str, *args: str) -> str:
+        """`python -m module args` with the product's environment; returns what it printed."""
+        return subprocess.run([sys.executable, "-m", module, *args], cwd=BASE_DIR, env=self.ours_env(),
+                              check=True, stdout=subprocess.PIPE, text=True).stdout
+
     def seed_rooms(self, count: int) -> list[dict]:
         """Active guest-staff conversations in the product's database (bench.seed)."""
-        seeded = subprocess.run([sys.executable, "-m", "bench.seed", str(count)], cwd=BASE_DIR,
-                                env=self._ours_env(), check=True, stdout=subprocess.PIPE)
-        return json.loads(seeded.stdout)
+        return json.loads(self.run_script("bench.seed", str(count)))
+
+    @property
+    def bare_layer_prefix(self) -> str:
+        return f"{self.layer_prefix}-bare"
 
     def bare(self) -> Server:
         """Plain daphne serving the tutorial consumer of bench.bare_app."""
         port = free_port()
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "REDIS_URL": self.redis.url,
-               "CHANNEL_LAYER_PREFIX": f"{self.layer_prefix}-bare"}
+               "CHANNEL_LAYER_PREFIX": self.bare_layer_prefix}
         daphne = str(Path(sys.executable).parent / "daphne")
         server = Server("bare", [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "bench.bare_app:application"],
                         env, port, self.directory)
@@ -167,3 +189,10 @@ class BenchEnvironment:
     def stop(self, server: Server) -> None:
         server.stop()
         self.servers.remove(server)
+
+
+def _postgres_execute(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement)
