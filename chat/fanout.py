@@ -50,6 +50,8 @@ class ProcessFanout:
         self._started = asyncio.Lock()
         self.outbox: deque[tuple[str, dict]] = deque()
         self.publishing = False
+        # The loop keeps only weak references to its tasks.
+        self._tasks: set[asyncio.Task] = set()
 
     async def join(self, group: str, consumer) -> None:
         await self._start()
@@ -81,7 +83,7 @@ class ProcessFanout:
         self.outbox.extend(messages)
         if not self.publishing:
             self.publishing = True
-            asyncio.get_running_loop().create_task(self._publish_outbox())
+            self._run(self._publish_outbox())
 
     async def _publish_outbox(self) -> None:
         try:
@@ -109,6 +111,11 @@ class ProcessFanout:
         for channel in self.remote.get(group, ()):
             await self.layer.send(channel, message)
 
+    def _run(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _discovering(self, group: str) -> bool:
         until = self.discovering_until.get(group)
         if until is None:
@@ -124,7 +131,7 @@ class ProcessFanout:
                 # The default "specific" prefix: channels-redis reads all specific channels of a
                 # process from one Redis list, under one lock; a second prefix would wait behind it.
                 self.channel = await self.layer.new_channel()
-                asyncio.get_running_loop().create_task(self._read())
+                self._run(self._read())
 
     async def _read(self) -> None:
         while True:
