@@ -84,3 +84,21 @@ async def test_a_burst_from_both_sides_is_stored_once_each_and_seen_in_order(sta
         assert not [f for f in client.drain_events() if f.get("event") == "message.new"]
     await guest.close()
     await staff.close()
+
+
+def test_a_batch_holding_a_retry_of_an_earlier_message_stores_the_others_once_without_a_gap(support_queue):
+    conversation = conversation_start(guest_id=Guest.objects.create().pk)
+    actor = guest_actor(conversation)
+    ((earlier, _),) = messages_send([MessageDraft(actor, str(conversation.pk), "first", "m-1")])
+
+    results = messages_send([
+        MessageDraft(actor, str(conversation.pk), "second", "m-2"),
+        MessageDraft(actor, str(conversation.pk), "first", "m-1"),
+        MessageDraft(actor, str(conversation.pk), "third", "m-3"),
+    ])
+
+    assert [(event.body, event.seq, duplicate) for event, duplicate in results] == [
+        ("second", earlier.seq + 1, False), ("first", earlier.seq, True), ("third", earlier.seq + 2, False),
+    ]
+    assert list(Event.objects.filter(conversation=conversation).values_list("seq", flat=True)) == list(
+        range(1, earlier.seq + 3))
