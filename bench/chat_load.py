@@ -29,6 +29,8 @@ from bench.servers import BenchEnvironment, Server
 # measures the pipeline behind the limiter, so the limiter is opened wide.
 OURS_LOAD_SETTINGS = {"CHAT_RATE_PER_SECOND": 1_000_000, "CHAT_RATE_BURST": 1_000_000}
 TARGET_RATIO = 5
+# The third server of the scenario: the ceiling of one daphne process (bench/memory_app.py).
+ALONE = "daphne alone"
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Plan:
 
 # Steps of 20 s: each spans one of ours' heartbeat ticks (CHAT_HEARTBEAT_SECONDS, 20 s by default), whose
 # work lands in every step alike instead of in some steps only.
-FULL = Plan(rooms=100, rates=[25, 50, 100, 200, 400, 800, 1600, 3200], step_seconds=20, drain_seconds=10,
+FULL = Plan(rooms=100, rates=[25, 50, 100, 200, 400, 800, 1600, 3200, 6400], step_seconds=20, drain_seconds=10,
             idle_levels=[1000, 2000], idle_hold_seconds=22, profile_seconds=10)
 QUICK = Plan(rooms=100, rates=[25, 100, 400, 1600], step_seconds=3, drain_seconds=5,
              idle_levels=[200, 400], idle_hold_seconds=3, profile_seconds=3)
@@ -80,8 +82,8 @@ async def profile_saturated(servers: dict[str, Server], rooms: list, recorder: R
 
 async def load_figures(env: BenchEnvironment, name: str, plan: Plan) -> tuple[list[StepResult], Profile | None]:
     recorder = Recorder()
-    if name == "bare":
-        server = env.bare()
+    if name in ("bare", ALONE):
+        server = env.bare() if name == "bare" else env.bare("bench.memory_app:application")
         openers = [partial(open_bare_room, server.ws_url, server.ws_url, f"r{index}", recorder.on_message)
                    for index in range(plan.rooms)]
     else:
@@ -113,6 +115,7 @@ class OneProcessLoad:
     plan: Plan
     bare: list[StepResult]
     ours: list[StepResult]
+    alone: list[StepResult]
     profile: Profile | None
 
     def targets(self) -> list[TargetRow]:
@@ -130,6 +133,7 @@ class OneProcessLoad:
         plan = self.plan
         bare_rate, ours_rate = sustained_rate(self.bare), sustained_rate(self.ours)
         bare_most, ours_most = most_delivered(self.bare), most_delivered(self.ours)
+        alone_rate, alone_most = sustained_rate(self.alone), most_delivered(self.alone)
         return "\n".join([
             "### 2a. Chat load on one process (bench/chat_load.py)",
             "",
@@ -139,19 +143,22 @@ class OneProcessLoad:
             f"Steps of {plan.step_seconds:g} s; a step passes when every message reaches the receiver within "
             f"{plan.drain_seconds:g} s, nothing errs and p99 of send → receipt is under {P99_LIMIT_MS:.0f} ms. "
             "Ours runs with its per-socket rate limit opened (CHAT_RATE_PER_SECOND), so the pipeline behind it "
-            "is measured.",
+            f"is measured. {ALONE.capitalize()}: plain daphne with a consumer that forwards each message to the "
+            "two sockets of its room in memory (bench/memory_app.py): no channel layer, nothing stored, no "
+            "protocol, one frame fewer per message than ours (which also answers the request): what one daphne "
+            "process can do at all on this machine.",
             "",
-            "| | bare | ours | ours / bare |",
-            "|---|---:|---:|---:|",
+            f"| | bare | ours | ours / bare | {ALONE} |",
+            "|---|---:|---:|---:|---:|",
             f"| highest sustained rate, msg/s (p99 < {P99_LIMIT_MS:.0f} ms, all delivered) | "
             f"{sustained_text(bare_rate, plan.rates)} | {sustained_text(ours_rate, plan.rates)} "
-            f"| {ratio(ours_rate, bare_rate)} |",
+            f"| {ratio(ours_rate, bare_rate)} | {sustained_text(alone_rate, plan.rates)} |",
             f"| most delivered in a step, msg/s (latency aside) | {number(bare_most, 0)} | {number(ours_most, 0)} "
-            f"| {ratio(ours_most, bare_most)} |",
+            f"| {ratio(ours_most, bare_most)} | {number(alone_most, 0)} |",
             "",
             "#### Offered load, step by step",
             "",
-            *steps_table({"bare": self.bare, "ours": self.ours}),
+            *steps_table({"bare": self.bare, "ours": self.ours, ALONE: self.alone}),
             "",
             "#### Where ours spends its time",
             "",
@@ -167,7 +174,8 @@ async def measure(plan: Plan) -> OneProcessLoad:
     with BenchEnvironment() as env:
         bare, _ = await load_figures(env, "bare", plan)
         ours, profile = await load_figures(env, "ours", plan)
-    return OneProcessLoad(plan, bare, ours, profile)
+        alone, _ = await load_figures(env, ALONE, plan)
+    return OneProcessLoad(plan, bare, ours, alone, profile)
 
 
 if __name__ == "__main__":

@@ -175,13 +175,13 @@ class BenchEnvironment:
     def bare_layer_prefix(self) -> str:
         return f"{self.layer_prefix}-bare"
 
-    def bare(self) -> Server:
-        """Plain daphne serving the tutorial consumer of bench.bare_app."""
+    def bare(self, app: str = "bench.bare_app:application") -> Server:
+        """Plain daphne serving the tutorial consumer of bench.bare_app (or another app: bench.memory_app)."""
         port = free_port()
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "REDIS_URL": self.redis.url,
                "CHANNEL_LAYER_PREFIX": self.bare_layer_prefix}
         daphne = str(Path(sys.executable).parent / "daphne")
-        server = Server("bare", [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "bench.bare_app:application"],
+        server = Server("bare", [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", app],
                         env, port, self.directory)
         self.servers.append(server)
         return server

@@ -134,7 +134,9 @@ class TwoProcessLoad:
             "### 2b. Chat load on two processes (bench/two_processes.py)",
             "",
             f"{plan.rooms} one-to-one rooms as in § 2a, with the guest's socket (the sender) on one process and "
-            "the agent's (the receiver) on the other; beside it the same rooms with both ends on one process. "
+            "the agent's (the receiver) on the other, rooms taking turns, so each process holds half the senders "
+            "and half the receivers and both write to the database; beside it the same rooms with both ends on "
+            "one process. "
             f"Bare the same way: the two sockets of a room on two plain daphne processes. Steps of "
             f"{plan.step_seconds:g} s; the CPU column is the first process's.",
             "",

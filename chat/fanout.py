@@ -23,11 +23,12 @@ following it.
 """
 import asyncio
 import logging
-import weakref
 from collections import deque
 
 from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
+
+from chat.loops import per_event_loop
 
 logger = logging.getLogger(__name__)
 
@@ -172,13 +173,4 @@ class ProcessFanout:
                 logger.exception("delivery of %s to %s failed", message["type"], getattr(consumer, "connection_id", "?"))
 
 
-# One per event loop: daphne runs one; Celery and tests make short-lived ones.
-_fanouts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProcessFanout]" = weakref.WeakKeyDictionary()
-
-
-def process_fanout() -> ProcessFanout:
-    loop = asyncio.get_running_loop()
-    fanout = _fanouts.get(loop)
-    if fanout is None:
-        fanout = _fanouts[loop] = ProcessFanout()
-    return fanout
+process_fanout = per_event_loop(ProcessFanout)

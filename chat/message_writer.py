@@ -11,10 +11,10 @@ the linger, a loaded process stored batches of one or two back to back, and the
 database thread took half of the interpreter's time from the sockets.
 """
 import asyncio
-import weakref
 
 from channels.db import database_sync_to_async
 
+from chat.loops import per_event_loop
 from chat.models import Event
 from chat.services.messages import MessageDraft, messages_send
 
@@ -64,13 +64,4 @@ class MessageWriter:
             self.flushing = False
 
 
-# One writer per event loop: daphne runs one, a test run may run many.
-_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MessageWriter]" = weakref.WeakKeyDictionary()
-
-
-def message_writer() -> MessageWriter:
-    loop = asyncio.get_running_loop()
-    writer = _writers.get(loop)
-    if writer is None:
-        writer = _writers[loop] = MessageWriter()
-    return writer
+message_writer = per_event_loop(MessageWriter)
