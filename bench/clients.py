@@ -18,6 +18,7 @@ OPEN_TIMEOUT = 30
 
 OnMessage = Callable[[str, int], None]  # (body, perf_counter_ns at receipt)
 OnResponse = Callable[[str, bool, str | None], None]  # (request id, ok, error reason)
+OnEvent = Callable[[str, int], None]  # (event name, perf_counter_ns at receipt), for the other events
 
 
 def ignore(*args) -> None:
@@ -32,12 +33,14 @@ async def open_websocket(url: str, cookie: str | None = None) -> websockets.Clie
 
 class ProtocolSocket:
     """A guest or staff socket of the product (docs/protocol.md): requests by id, heartbeats answered,
-    responses to fire-and-forget requests and every message.new handed to callbacks."""
+    responses to fire-and-forget requests, every message.new and any other event handed to callbacks."""
 
-    def __init__(self, ws: websockets.ClientConnection, on_message: OnMessage, on_response: OnResponse):
+    def __init__(self, ws: websockets.ClientConnection, on_message: OnMessage, on_response: OnResponse,
+                 on_event: OnEvent):
         self.ws = ws
         self.on_message = on_message
         self.on_response = on_response
+        self.on_event = on_event
         self.ready = asyncio.get_running_loop().create_future()
         self.pending: dict[str, asyncio.Future] = {}
         self.request_ids = itertools.count(1)
@@ -46,9 +49,10 @@ class ProtocolSocket:
 
     @classmethod
     async def open(cls, base_url: str, *, path: str = "guest", cookie: str | None = None,
-                   on_message: OnMessage = ignore, on_response: OnResponse = ignore) -> "ProtocolSocket":
+                   on_message: OnMessage = ignore, on_response: OnResponse = ignore,
+                   on_event: OnEvent = ignore) -> "ProtocolSocket":
         ws = await open_websocket(f"{base_url}/ws/{path}/", cookie)
-        socket = cls(ws, on_message, on_response)
+        socket = cls(ws, on_message, on_response, on_event)
         try:
             await asyncio.wait_for(socket.ready, OPEN_TIMEOUT)
         except BaseException:
@@ -75,6 +79,8 @@ class ProtocolSocket:
                                 self.on_message(event["body"], received_ns)
                     elif frame["event"] == "connection.ready" and not self.ready.done():
                         self.ready.set_result(frame["data"])
+                    else:
+                        self.on_event(frame["event"], received_ns)
                 elif kind == "response":
                     future = self.pending.pop(frame["id"], None)
                     if future is not None:

@@ -28,7 +28,7 @@ from functools import partial
 
 from bench.clients import RoomSocket
 from bench.pyspy import Recording, py_spy_path
-from bench.queue_sockets import FanOut, WaitingCustomer
+from bench.queue_sockets import FanOut, open_waiting_customer
 from bench.report import Profile, TargetRow, number, profile_lines, ratio
 from bench.rooms import close_all, open_concurrently
 from bench.servers import BASE_DIR, BenchEnvironment
@@ -199,7 +199,7 @@ async def measure(plan: Plan) -> QueueLine:
         try:
             fan_out = FanOut()
             server = env.ours(CHAT_MAX_CONNECTIONS=plan.waiting + 100)
-            customers = await open_concurrently([partial(WaitingCustomer.open, server.ws_url, token,
+            customers = await open_concurrently([partial(open_waiting_customer, server.ws_url, token,
                                                          partial(fan_out.receive, index))
                                                  for index, token in enumerate(tokens)])
             try:

@@ -2,7 +2,7 @@
 and, between processes, the channel layer.
 
 Stored events go out only after the transaction that stored them commits
-(`publish_events_on_commit`); a consumer that sees a gap in sequence numbers
+(`publish_payloads_on_commit`); a consumer that sees a gap in sequence numbers
 reads the missing events back from the database, so a dropped fan-out costs
 latency, never a message. Ephemeral signals (typing, presence, read receipts)
 are not stored and may be lost.
@@ -95,10 +95,11 @@ async def _send_all(messages: list[tuple[str, dict]]) -> None:
         await fanout.publish(group, message)
 
 
-def publish_events_on_commit(events: list[Event]) -> None:
+def publish_payloads_on_commit(payloads: list[dict]) -> None:
+    """Stored events (their `event_payload`s) to the sockets following their conversations, after commit."""
     group_send_on_commit([
         (conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload})
-        for payload in map(event_payload, events)
+        for payload in payloads
     ])
 
 

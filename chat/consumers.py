@@ -4,16 +4,15 @@ import asyncio
 import logging
 import secrets
 import time
-import uuid
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
-from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import broadcast, metrics
-from chat.access import Actor, conversation_for_actor
+from chat.access import Actor, canonical_id, conversation_for_actor
 from chat.addresses import client_address
 from chat.fanout import process_fanout
 from chat.lifecycle import SERVER_NAME, process_sockets
@@ -50,14 +49,6 @@ logger = logging.getLogger(__name__)
 # How long an event that came before the one it follows waits for it, before the
 # missing one is read back from the database (docs/protocol.md, delivery).
 REORDER_WAIT_SECONDS = 0.25
-
-
-def canonical_id(conversation_id: str) -> str:
-    """The id as events name it, so a socket that wrote it otherwise (upper case, no dashes) joins the same group."""
-    try:
-        return str(uuid.UUID(conversation_id))
-    except ValueError:
-        return conversation_id  # refused as `forbidden` by the lookup, like any unknown id
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -372,7 +363,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return result
 
     async def action_subscribe(self, data):
-        conversation_id = canonical_id(field(data, "conversation", str, max_length=64))
+        given = field(data, "conversation", str, max_length=64)
+        # As events name it, so an id written otherwise (upper case, no dashes) joins the same group;
+        # what is no UUID is refused as `forbidden` by the lookup, like any unknown id.
+        conversation_id = canonical_id(given) or given
         after_seq = field(data, "after_seq", int, required=False) or 0
         group = broadcast.conversation_group(conversation_id)
         # Join the group before reading, so nothing committed in between is missed.

@@ -98,12 +98,11 @@ class ProcessFanout:
             self.publishing = False
 
     async def publish(self, group: str, message: dict) -> None:
-        message = {**message, "group": group}
+        message = {**message, "group": group, "origin": self.channel}
         if group not in self.local:
             await self.layer.group_send(group, message)
             return
         await self._deliver(group, message)
-        message = {**message, "origin": self.channel}
         if self._discovering(group):
             await self.layer.group_send(group, message)
             return

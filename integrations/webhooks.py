@@ -26,8 +26,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from chat import broadcast
-from chat.models import Conversation, Event
+from chat.models import Conversation
 from integrations.events import CHAT_EVENT_WEBHOOKS, WebhookEvent
 from integrations.models import WebhookDelivery, WebhookEndpoint
 
@@ -64,15 +63,15 @@ def emit_many_on_commit(event: str, payloads: list[dict]) -> None:
         _enqueue_on_commit(delivery.pk)
 
 
-def emit_chat_events_on_commit(events: list[Event]) -> None:
-    """Stored chat events, under their webhook names, with the payloads the sockets get."""
+def emit_chat_events_on_commit(payloads: list[dict]) -> None:
+    """Stored chat events (their payloads, as the sockets get them), under their webhook names."""
     payloads_by_webhook: dict[str, list[dict]] = {}
-    for event in events:
-        webhook_event = CHAT_EVENT_WEBHOOKS.get(event.type)
+    for payload in payloads:
+        webhook_event = CHAT_EVENT_WEBHOOKS.get(payload["type"])
         if webhook_event is not None:
-            payloads_by_webhook.setdefault(webhook_event, []).append(broadcast.event_payload(event))
-    for webhook_event, payloads in payloads_by_webhook.items():
-        emit_many_on_commit(webhook_event, payloads)
+            payloads_by_webhook.setdefault(webhook_event, []).append(payload)
+    for webhook_event, event_payloads in payloads_by_webhook.items():
+        emit_many_on_commit(webhook_event, event_payloads)
 
 
 def conversation_created_payload(conversation: Conversation) -> dict:

@@ -44,8 +44,10 @@ def events_record(new_events: list[NewEvent]) -> list[Event]:
               body=new.body, data=new.data, client_msg_id=new.client_msg_id)
         for new in new_events
     ])
-    broadcast.publish_events_on_commit(events)
-    emit_chat_events_on_commit(events)
+    # Built once: the sockets and the webhooks get the same payload.
+    payloads = [broadcast.event_payload(event) for event in events]
+    broadcast.publish_payloads_on_commit(payloads)
+    emit_chat_events_on_commit(payloads)
     return events
 
 

@@ -8,12 +8,11 @@ made once for the batch, the events are written with one INSERT, and there is
 one commit. Each draft still gets its own answer: a refused one is left out,
 the others are stored.
 """
-import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from chat.access import Actor, conversation_for_actor, conversations_visible_to
+from chat.access import Actor, canonical_id, conversation_for_actor, not_yours, visible_among
 from chat.models import Conversation, Event, Participant
 from chat.protocol import ActionError, Reason
 from chat.selectors import live_connections
@@ -61,9 +60,9 @@ class _BatchReads:
     """What the drafts of one batch need to know, read with a few queries for all of them."""
 
     def __init__(self, drafts: list[MessageDraft]):
-        ids = {_uuid(draft.conversation_id) for draft in drafts} - {None}
+        ids = {canonical_id(draft.conversation_id) for draft in drafts} - {None}
         self.conversations = {str(pk): c for pk, c in Conversation.objects.in_bulk(ids).items()}
-        self._visible_to_staff: dict[int, set[str]] = {}
+        self._visible: dict[Actor, set[str]] = {}
         self.participants: dict[tuple, Participant] = {}
         for participant in Participant.objects.filter(conversation_id__in=ids, kind__in=[
             Participant.Kind.GUEST, Participant.Kind.STAFF,
@@ -95,21 +94,12 @@ class _BatchReads:
 
     def conversation_for(self, actor: Actor, conversation_id: str) -> Conversation:
         """As chat.access.conversation_for_actor: `forbidden` for someone else's and for none at all."""
-        conversation = self.conversations.get(str(_uuid(conversation_id)))
-        if conversation is not None and self._may_see(actor, conversation):
-            return conversation
-        raise ActionError(Reason.FORBIDDEN, "no such conversation for you")
-
-    def _may_see(self, actor: Actor, conversation: Conversation) -> bool:
-        if actor.kind == Participant.Kind.GUEST:
-            return str(conversation.guest_id) == str(actor.guest_id)
-        visible = self._visible_to_staff.get(actor.user_id)
-        if visible is None:
-            visible = self._visible_to_staff[actor.user_id] = {
-                str(pk) for pk in conversations_visible_to(actor).filter(pk__in=self.conversations).values_list(
-                    "pk", flat=True)
-            }
-        return str(conversation.pk) in visible
+        key = canonical_id(conversation_id)
+        if actor not in self._visible:
+            self._visible[actor] = visible_among(actor, self.conversations)
+        if key not in self._visible[actor]:
+            raise not_yours()
+        return self.conversations[key]
 
     def participant_for(self, actor: Actor, conversation: Conversation) -> Participant:
         key = _actor_key(actor, conversation)
@@ -184,13 +174,6 @@ def _notice_staff_unavailable(conversation: Conversation) -> None:
         return
     event_record(conversation=conversation, type=Event.Type.MESSAGE, body=STAFF_UNAVAILABLE_NOTICE,
                  data={"notice": "staff_unavailable"})
-
-
-def _uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _participant_key(participant: Participant) -> tuple:

@@ -45,3 +45,16 @@ async def test_typing_crosses_processes_and_never_echoes(start_daphne, agent_coo
     assert not [f for f in guest.drain_events() if f["event"] == "typing"]
     for client in (guest, staff, second_tab):
         await client.close()
+
+
+async def test_a_conversation_id_written_otherwise_follows_the_same_conversation_live(start_daphne, agent_cookie):
+    server = start_daphne(**NO_HEARTBEAT)
+    guest, token, conversation = await guest_with_conversation(server)
+    staff = await staff_in(server, agent_cookie, conversation.upper())
+
+    await guest.ok("message.send", {"conversation": conversation, "body": "hello"})
+
+    [seen] = await staff.messages(1, timeout=5)
+    assert seen["body"] == "hello" and seen["conversation"] == conversation
+    await guest.close()
+    await staff.close()
