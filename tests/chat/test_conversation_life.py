@@ -299,3 +299,12 @@ def test_transcript_filters_refuse_or_normalise_odd_date_times_without_a_server_
     response = Client().get("/api/v1/conversations/", {"created_before": value},
                             HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code in (200, 400), response.content
+
+
+@pytest.mark.parametrize("name, value", [("agent", "ann\x00"), ("queue", "support\x00"), ("status", "gone")])
+def test_transcript_text_filters_refuse_what_no_column_holds_with_a_400_naming_the_field(transactional_db, name, value):
+    admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    token = Token.objects.create(user=admin)
+    response = Client().get("/api/v1/conversations/", {name: value}, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 400, response.content
+    assert name in response.json()
