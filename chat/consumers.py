@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 # How long an event that came before the one it follows waits for it, before the
 # missing one is read back from the database (docs/protocol.md, delivery).
 REORDER_WAIT_SECONDS = 0.25
+# message.send requests of one socket stored at once, at most: the next frame is
+# read while the earlier ones are being stored (see `receive`).
+MAX_SENDS_IN_FLIGHT = 32
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -80,6 +83,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # conversation id -> the task that reads a gap back if it is not filled first
         self.refills: dict[str, asyncio.Task] = {}
         self.delivery_lock = asyncio.Lock()
+        self.sends_in_flight: set[asyncio.Task] = set()
         self.server_requests: dict[str, tuple[str, float]] = {}
         self.server_request_count = 0
         self.pending_ping: str | None = None
@@ -130,8 +134,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _forget(self):
         """Drop groups, close the registry row, tell others this person went offline."""
-        for refill in self.refills.values():
-            refill.cancel()
+        for task in [*self.refills.values(), *self.sends_in_flight]:
+            # A send already handed to the writer is stored all the same; its
+            # answer has no socket left to go to.
+            task.cancel()
         try:
             for conversation_id in list(self.subscriptions):
                 await process_fanout().leave(broadcast.conversation_group(conversation_id), self)
@@ -200,9 +206,33 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if frame["type"] == "response":
             self._resolve_server_request(frame)
+        elif frame["action"] == "message.send":
+            with request_context(frame["data"]):
+                await self._send_in_flight(frame)
         else:
+            # Whatever follows a message.send (an end, a read mark) sees it stored.
+            await self._settle_sends()
             with request_context(frame["data"]):
                 await self._handle_request(frame)
+
+    async def _send_in_flight(self, frame):
+        """Handle a message.send without waiting for it before the next frame.
+
+        Channels reads a socket's next frame only when the handler of the one
+        before has returned, so a socket that waited for each message to be
+        stored had one message per batch of the message writer, and a busy one
+        queued behind its own batches (bench: chat). Sends are still stored in
+        the order they came in: each task hands its draft to the writer before
+        its first pause, and tasks start in the order they were made."""
+        if len(self.sends_in_flight) >= MAX_SENDS_IN_FLIGHT:
+            await asyncio.wait(self.sends_in_flight, return_when=asyncio.FIRST_COMPLETED)
+        task = asyncio.get_running_loop().create_task(self._handle_request(frame))
+        self.sends_in_flight.add(task)
+        task.add_done_callback(self.sends_in_flight.discard)
+
+    async def _settle_sends(self):
+        if self.sends_in_flight:
+            await asyncio.wait(self.sends_in_flight)
 
     async def _handle_request(self, frame):
         request_id, action = frame["id"], frame["action"]

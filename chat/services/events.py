@@ -1,4 +1,13 @@
-"""The one writer of conversation events: numbered, stored, then published after commit."""
+"""The one writer of conversation events: numbered, stored, then published after commit.
+
+A batch of messages (chat.message_writer) is stored with two statements
+whatever its size: one UPDATE that takes the sequence numbers of all its
+conversations and one INSERT of all its events. Both are written out here
+rather than built by the ORM: compiling them (bulk_create, one update() per
+conversation) was most of the database thread's time under chat load
+(bench: chat, docs/benchmarks.md).
+"""
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -7,6 +16,11 @@ from django.utils import timezone
 from chat import broadcast
 from chat.models import Conversation, Event, Participant
 from integrations.webhooks import emit_chat_events_on_commit
+
+CONVERSATION = Conversation._meta.pk
+# The columns an INSERT of events fills, in order.
+EVENT_FIELDS = [Event._meta.get_field(name)
+                for name in ("conversation", "seq", "type", "author", "body", "data", "client_msg_id", "created_at")]
 
 
 @dataclass
@@ -28,22 +42,23 @@ def event_record(*, conversation: Conversation, type: str, author: Participant |
 
 def events_record(new_events: list[NewEvent]) -> list[Event]:
     """Store events under the next sequence numbers of their conversations, in
-    the order given, with one INSERT for all and one UPDATE per conversation.
-    Call inside a transaction."""
-    by_conversation: dict = {}
+    the order given. Call inside a transaction."""
+    if not new_events:
+        return []
+    now = timezone.now()
+    counts: dict[uuid.UUID, int] = {}
     for new in new_events:
-        by_conversation.setdefault(new.conversation.pk, []).append(new)
-    seqs = {}
-    for news in by_conversation.values():
-        last_seq = _take_seqs(news[0].conversation, len(news))
-        for offset, new in enumerate(news):
-            seqs[id(new)] = last_seq - len(news) + 1 + offset
-            new.conversation.last_seq = last_seq
-    events = Event.objects.bulk_create([
-        Event(conversation=new.conversation, seq=seqs[id(new)], type=new.type, author=new.author,
-              body=new.body, data=new.data, client_msg_id=new.client_msg_id)
-        for new in new_events
-    ])
+        counts[new.conversation.pk] = counts.get(new.conversation.pk, 0) + 1
+    last_seqs = _take_seqs(counts, now)
+    next_seqs = {pk: last_seq - counts[pk] + 1 for pk, last_seq in last_seqs.items()}
+    events = []
+    for new in new_events:
+        pk = new.conversation.pk
+        new.conversation.last_seq = last_seqs[pk]
+        events.append(Event(conversation=new.conversation, seq=next_seqs[pk], type=new.type, author=new.author,
+                            body=new.body, data=new.data, client_msg_id=new.client_msg_id, created_at=now))
+        next_seqs[pk] += 1
+    _insert(events, now)
     # Built once: the sockets and the webhooks get the same payload.
     payloads = [broadcast.event_payload(event) for event in events]
     broadcast.publish_payloads_on_commit(payloads)
@@ -51,20 +66,57 @@ def events_record(new_events: list[NewEvent]) -> list[Event]:
     return events
 
 
-def _take_seqs(conversation: Conversation, count: int) -> int:
-    """Take the conversation's next `count` sequence numbers in one statement; the last of them.
+def _take_seqs(counts: dict[uuid.UUID, int], now) -> dict[uuid.UUID, int]:
+    """Take the next `count` sequence numbers of each conversation in one
+    statement; the last one taken of each.
 
-    The UPDATE takes the conversation's row lock (PostgreSQL) or is already
+    The UPDATE takes the conversations' row locks (PostgreSQL) or is already
     inside SQLite's immediate write transaction: two writers never share a
-    seq. RETURNING (SQLite 3.35+, PostgreSQL) saves the SELECT that the ORM's
-    update() would need to read the number back."""
+    seq. RETURNING (SQLite 3.35+, PostgreSQL) saves reading them back."""
     quote = connection.ops.quote_name
     table = Conversation._meta
+    pk, last_seq = quote(table.pk.column), quote("last_seq")
+    pks = [table.pk.get_db_prep_value(conversation_pk, connection) for conversation_pk in counts]
+    increments = " ".join(["WHEN %s THEN %s"] * len(counts))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(table.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + %s, "
-            f"{quote('last_activity_at')} = %s WHERE {quote(table.pk.column)} = %s RETURNING {quote('last_seq')}",
-            [count, table.get_field("last_activity_at").get_db_prep_value(timezone.now(), connection),
-             table.pk.get_db_prep_value(conversation.pk, connection)],
+            f"UPDATE {quote(table.db_table)} SET {last_seq} = {last_seq} + CASE {pk} {increments} END, "
+            f"{quote('last_activity_at')} = %s WHERE {pk} IN ({', '.join(['%s'] * len(pks))}) "
+            f"RETURNING {pk}, {last_seq}",
+            [*(value for pair in zip(pks, counts.values()) for value in pair),
+             table.get_field("last_activity_at").get_db_prep_value(now, connection), *pks],
         )
-        return cursor.fetchone()[0]
+        taken = {table.pk.to_python(row_pk): seq for row_pk, seq in cursor.fetchall()}
+    missing = counts.keys() - taken.keys()
+    if missing:
+        raise Conversation.DoesNotExist(f"no conversation {', '.join(map(str, missing))}")
+    return taken
+
+
+def _insert(events: list[Event], now) -> None:
+    """One INSERT for all; a taken (conversation, author, client_msg_id) raises IntegrityError."""
+    quote = connection.ops.quote_name
+    conversation_field, data_field, created_field = EVENT_FIELDS[0], EVENT_FIELDS[5], EVENT_FIELDS[7]
+    # Prepared once per conversation and once per batch, not per column of every
+    # row: Field.get_db_prep_save for each value was most of this function's cost.
+    conversation_values = {pk: conversation_field.get_db_prep_save(pk, connection)
+                           for pk in {event.conversation_id for event in events}}
+    created_value = created_field.get_db_prep_save(now, connection)
+    params = []
+    for event in events:
+        params += [conversation_values[event.conversation_id], event.seq, event.type, event.author_id, event.body,
+                   data_field.get_db_prep_save(event.data, connection), event.client_msg_id, created_value]
+    rows = ", ".join([f"({', '.join(['%s'] * len(EVENT_FIELDS))})"] * len(events))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Event._meta.db_table)} ({', '.join(quote(f.column) for f in EVENT_FIELDS)}) "
+            f"VALUES {rows} RETURNING {quote(Event._meta.pk.column)}, {quote(conversation_field.column)}, {quote('seq')}",
+            params,
+        )
+        # SQLite leaves the order of RETURNING rows open: matched by conversation and seq.
+        stored = {(CONVERSATION.to_python(conversation_pk), seq): event_pk
+                  for event_pk, conversation_pk, seq in cursor.fetchall()}
+    for event in events:
+        event.pk = stored[(event.conversation_id, event.seq)]
+        event._state.adding = False
+        event._state.db = connection.alias

@@ -86,6 +86,25 @@ async def test_a_burst_from_both_sides_is_stored_once_each_and_seen_in_order(sta
     await staff.close()
 
 
+async def test_a_socket_s_sends_in_flight_are_stored_in_the_order_sent_before_its_next_other_request(start_daphne, support_queue):
+    # The socket reads its next frame while its sends are being stored (chat.consumers, _send_in_flight).
+    server = start_daphne(CHAT_HEARTBEAT_SECONDS=600, CHAT_RATE_BURST=100)
+    guest, _, conversation = await guest_with_conversation(server)
+    bodies = [f"line {n}" for n in range(25)]
+
+    *sent, history = await asyncio.gather(
+        *(guest.request("message.send", {"conversation": conversation, "body": body, "client_msg_id": body})
+          for body in bodies),
+        guest.request("conversation.history", {"conversation": conversation}),
+    )
+
+    seqs = [answer["data"]["seq"] for answer in sent]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(bodies)
+    stored = [event["body"] for event in history["data"]["events"] if event["kind"] == "guest"]
+    assert stored[-len(bodies):] == bodies
+    await guest.close()
+
+
 def test_a_batch_holding_a_retry_of_an_earlier_message_stores_the_others_once_without_a_gap(support_queue):
     conversation = conversation_start(guest_id=Guest.objects.create().pk)
     actor = guest_actor(conversation)
