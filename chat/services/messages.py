@@ -65,7 +65,8 @@ class _BatchReads:
     def __init__(self, drafts: list[MessageDraft]):
         ids = {canonical_id(draft.conversation_id) for draft in drafts} - {None}
         # Only the columns a batch reads: converting the others (timestamps, for
-        # the most part) was a third of the cost of these reads (bench: chat).
+        # the most part) made these reads about an eighth slower (5.0 ms against
+        # 4.4 ms for a batch of 100 rooms, measured alone).
         self.conversations = {
             str(pk): c for pk, c in Conversation.objects.only(*CONVERSATION_COLUMNS).in_bulk(ids).items()
         }
