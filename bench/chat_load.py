@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bench.load import P99_LIMIT_MS, CpuMeter, Recorder, StepResult, ramp, run_step, sustained_rate, warm_up
+from bench.load import P99_LIMIT_MS, CpuMeter, RampPlan, Recorder, StepResult, ramp, run_step, sustained_rate, warm_up
 from bench.pyspy import Recording, py_spy_path
 from bench.report import Profile, TargetRow, number, profile_lines, ratio, steps_table, sustained_text
 from bench.rooms import close_all, open_bare_room, open_concurrently, open_product_room
@@ -34,16 +34,11 @@ ALONE = "daphne alone"
 
 
 @dataclass
-class Plan:
-    rooms: int
-    rates: list[int]
-    step_seconds: float
-    drain_seconds: float
+class Plan(RampPlan):
     idle_levels: list[int]
     # Ours: a full run holds idle sockets through one default heartbeat (20 s),
     # so every one has answered a ping when memory is read.
     idle_hold_seconds: float
-    profile_seconds: int
 
 
 # Steps of 20 s: each spans one of ours' heartbeat ticks (CHAT_HEARTBEAT_SECONDS, 20 s by default), whose

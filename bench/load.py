@@ -24,6 +24,16 @@ SETTLE_TIMEOUT_SECONDS = 30
 
 
 @dataclass
+class RampPlan:
+    """The rooms and stepped rates of a load scenario (bench/chat_load.py, bench/two_processes.py)."""
+    rooms: int
+    rates: list[int]
+    step_seconds: float
+    drain_seconds: float
+    profile_seconds: int
+
+
+@dataclass
 class StepTally:
     step: int
     sent: int = 0

@@ -17,26 +17,16 @@ from functools import partial
 from typing import Callable
 
 from bench.chat_load import OURS_LOAD_SETTINGS, profile_saturated
-from bench.load import CpuMeter, Recorder, StepResult, ramp, sustained_rate, warm_up
+from bench.load import CpuMeter, RampPlan, Recorder, StepResult, ramp, sustained_rate, warm_up
 from bench.report import Profile, TargetRow, number, profile_lines, ratio, steps_table, sustained_text
 from bench.rooms import close_all, open_bare_room, open_concurrently, open_product_room
 from bench.servers import BenchEnvironment
 
 TARGET_SCALING = 1.7
 
-
-@dataclass
-class Plan:
-    rooms: int
-    rates: list[int]
-    step_seconds: float
-    drain_seconds: float
-    profile_seconds: int
-
-
-FULL = Plan(rooms=100, rates=[50, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200], step_seconds=10,
+FULL = RampPlan(rooms=100, rates=[50, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200], step_seconds=10,
             drain_seconds=10, profile_seconds=10)
-QUICK = Plan(rooms=100, rates=[50, 200, 800], step_seconds=3, drain_seconds=5, profile_seconds=3)
+QUICK = RampPlan(rooms=100, rates=[50, 200, 800], step_seconds=3, drain_seconds=5, profile_seconds=3)
 
 
 @dataclass
@@ -54,7 +44,7 @@ def room_urls(servers: list, index: int) -> tuple[str, str]:
     return servers[index % len(servers)].ws_url, servers[(index + 1) % len(servers)].ws_url
 
 
-async def measure_ramp(env: BenchEnvironment, plan: Plan, *, product: bool, processes: int,
+async def measure_ramp(env: BenchEnvironment, plan: RampPlan, *, product: bool, processes: int,
                        profile_if: Callable[[int | None], bool] = lambda sustained: False) -> Ramp:
     """Rooms with the sender on one process and the receiver on the next, taking turns, so each
     process holds half the senders and half the receivers, as behind a proxy that spreads
@@ -98,7 +88,7 @@ def ramp_label(product: bool, processes: int) -> str:
 
 @dataclass
 class TwoProcessLoad:
-    plan: Plan
+    plan: RampPlan
     ours_one: Ramp
     ours_two: Ramp
     bare_one: Ramp
@@ -162,7 +152,7 @@ def scaling(one: Ramp, two: Ramp) -> float | None:
     return two.sustained / one.sustained if one.sustained and two.sustained else None
 
 
-async def measure(plan: Plan) -> TwoProcessLoad:
+async def measure(plan: RampPlan) -> TwoProcessLoad:
     with BenchEnvironment() as env:
         ours_one = await measure_ramp(env, plan, product=True, processes=1)
         ours_two = await measure_ramp(

@@ -75,8 +75,8 @@ def _take_seqs(counts: dict[uuid.UUID, int], now) -> dict[uuid.UUID, int]:
     seq. RETURNING (SQLite 3.35+, PostgreSQL) saves reading them back."""
     quote = connection.ops.quote_name
     table = Conversation._meta
-    pk, last_seq = quote(table.pk.column), quote("last_seq")
-    pks = [table.pk.get_db_prep_value(conversation_pk, connection) for conversation_pk in counts]
+    pk, last_seq = quote(CONVERSATION.column), quote("last_seq")
+    pks = [CONVERSATION.get_db_prep_value(conversation_pk, connection) for conversation_pk in counts]
     increments = " ".join(["WHEN %s THEN %s"] * len(counts))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -86,7 +86,7 @@ def _take_seqs(counts: dict[uuid.UUID, int], now) -> dict[uuid.UUID, int]:
             [*(value for pair in zip(pks, counts.values()) for value in pair),
              table.get_field("last_activity_at").get_db_prep_value(now, connection), *pks],
         )
-        taken = {table.pk.to_python(row_pk): seq for row_pk, seq in cursor.fetchall()}
+        taken = {CONVERSATION.to_python(row_pk): seq for row_pk, seq in cursor.fetchall()}
     missing = counts.keys() - taken.keys()
     if missing:
         raise Conversation.DoesNotExist(f"no conversation {', '.join(map(str, missing))}")

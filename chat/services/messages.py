@@ -70,10 +70,7 @@ class _BatchReads:
         self.conversations = {
             str(pk): c for pk, c in Conversation.objects.only(*CONVERSATION_COLUMNS).in_bulk(ids).items()
         }
-        self.by_guest: dict[str, dict[str, Conversation]] = {}
-        for key, conversation in self.conversations.items():
-            self.by_guest.setdefault(str(conversation.guest_id), {})[key] = conversation
-        self._visible: dict[Actor, set[str]] = {}
+        self.visible = visible_among({draft.actor for draft in drafts}, self.conversations)
         self.participants: dict[tuple, Participant] = {}
         for participant in Participant.objects.only(*PARTICIPANT_COLUMNS).filter(conversation_id__in=ids, kind__in=[
             Participant.Kind.GUEST, Participant.Kind.STAFF,
@@ -106,13 +103,7 @@ class _BatchReads:
     def conversation_for(self, actor: Actor, conversation_id: str) -> Conversation:
         """As chat.access.conversation_for_actor: `forbidden` for someone else's and for none at all."""
         key = canonical_id(conversation_id)
-        if actor not in self._visible:
-            # A guest's own conversations are among those of its guest id: the
-            # rule is applied to those alone, not to the whole batch per guest.
-            among = (self.conversations if actor.kind != Participant.Kind.GUEST
-                     else self.by_guest.get(str(actor.guest_id), {}))
-            self._visible[actor] = visible_among(actor, among)
-        if key not in self._visible[actor]:
+        if key not in self.visible[actor]:
             raise not_yours()
         return self.conversations[key]
 
