@@ -29,9 +29,11 @@ def staff_group(user_id) -> str:
     return f"staff.{user_id}"
 
 
-def event_payload(event: Event) -> dict:
-    """What sockets, history and webhooks get of a stored event."""
-    author = event.author
+def event_payload(event: Event, author=None) -> dict:
+    """What sockets, history and webhooks get of a stored event. `author`: its
+    author (a Participant or chat.services.events.Author), when the event was
+    stored without loading it."""
+    author = author or event.author
     return _payload(event.conversation_id, event.seq, event.type, author and author.id, author and author.kind,
                     author and author.display_name, event.body, event.data, event.client_msg_id, event.created_at)
 

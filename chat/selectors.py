@@ -17,8 +17,12 @@ REPLAY_PAGE_MAX = 500
 
 def live_connections():
     """Open registry rows whose process still refreshes them."""
-    fresh_after = timezone.now() - timedelta(seconds=3 * settings.CHAT_HEARTBEAT_SECONDS)
-    return Connection.objects.filter(closed_at__isnull=True, last_seen_at__gte=fresh_after)
+    return Connection.objects.filter(closed_at__isnull=True, last_seen_at__gte=live_seen_after())
+
+
+def live_seen_after():
+    """A registry row last refreshed before this belongs to a process that is gone."""
+    return timezone.now() - timedelta(seconds=3 * settings.CHAT_HEARTBEAT_SECONDS)
 
 
 def events_after(conversation_id, after_seq: int, *, limit: int = REPLAY_PAGE_MAX) -> list[dict]:

@@ -23,11 +23,19 @@ EVENT_FIELDS = [Event._meta.get_field(name)
                 for name in ("conversation", "seq", "type", "author", "body", "data", "client_msg_id", "created_at")]
 
 
+@dataclass(frozen=True, slots=True)
+class Author:
+    """What an event says of its author: a Participant's facts, read as a plain row."""
+    id: int
+    kind: str
+    display_name: str
+
+
 @dataclass
 class NewEvent:
-    conversation: Conversation
+    conversation_id: uuid.UUID
     type: str
-    author: Participant | None = None
+    author: Participant | Author | None = None
     body: str = ""
     data: dict = field(default_factory=dict)
     client_msg_id: str | None = None
@@ -36,7 +44,12 @@ class NewEvent:
 def event_record(*, conversation: Conversation, type: str, author: Participant | None = None,
                  body: str = "", data: dict | None = None, client_msg_id: str | None = None) -> Event:
     """Store one event under the next sequence number. Call inside a transaction."""
-    (event,) = events_record([NewEvent(conversation, type, author, body, data or {}, client_msg_id)])
+    (event,) = events_record([NewEvent(conversation.pk, type, author, body, data or {}, client_msg_id)])
+    # A later save() of the conversation must not write back an older last_seq.
+    conversation.last_seq = event.seq
+    event.conversation = conversation
+    if author is not None:
+        event.author = author
     return event
 
 
@@ -48,19 +61,18 @@ def events_record(new_events: list[NewEvent]) -> list[Event]:
     now = timezone.now()
     counts: dict[uuid.UUID, int] = {}
     for new in new_events:
-        counts[new.conversation.pk] = counts.get(new.conversation.pk, 0) + 1
+        counts[new.conversation_id] = counts.get(new.conversation_id, 0) + 1
     last_seqs = _take_seqs(counts, now)
     next_seqs = {pk: last_seq - counts[pk] + 1 for pk, last_seq in last_seqs.items()}
     events = []
     for new in new_events:
-        pk = new.conversation.pk
-        new.conversation.last_seq = last_seqs[pk]
-        events.append(Event(conversation=new.conversation, seq=next_seqs[pk], type=new.type, author=new.author,
+        pk = new.conversation_id
+        events.append(Event(conversation_id=pk, seq=next_seqs[pk], type=new.type, author_id=new.author and new.author.id,
                             body=new.body, data=new.data, client_msg_id=new.client_msg_id, created_at=now))
         next_seqs[pk] += 1
     _insert(events, now)
     # Built once: the sockets and the webhooks get the same payload.
-    payloads = [broadcast.event_payload(event) for event in events]
+    payloads = [broadcast.event_payload(event, new.author) for event, new in zip(events, new_events)]
     broadcast.publish_payloads_on_commit(payloads)
     emit_chat_events_on_commit(payloads)
     return events

@@ -121,3 +121,40 @@ def test_a_batch_holding_a_retry_of_an_earlier_message_stores_the_others_once_wi
     ]
     assert list(Event.objects.filter(conversation=conversation).values_list("seq", flat=True)) == list(
         range(1, earlier.seq + 3))
+
+
+def test_a_guest_is_told_nobody_is_there_unless_a_staff_member_of_the_chat_has_a_live_socket(support_queue):
+    """Seed 003's notice, decided for a whole batch at once: only staff who
+    are in the conversation, have not left, and hold a socket their process
+    still refreshes count as there."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from chat.models import Connection
+    from chat.selectors import live_seen_after
+    from chat.services.conversations import conversation_assign
+
+    def staffed(username: str, *, left=False, socket=None) -> Conversation:
+        conversation = conversation_start(guest_id=Guest.objects.create().pk)
+        user = get_user_model().objects.create_user(username, is_staff=True)
+        participant = conversation_assign(conversation=conversation, user_id=user.pk)
+        if left:
+            Participant.objects.filter(pk=participant.pk).update(left_at=timezone.now())
+        if socket is not None:
+            Connection.objects.create(id=username.ljust(32, "0"), server="test", channel_name=username, user=user,
+                                      last_seen_at=socket["seen"], closed_at=socket.get("closed"))
+        return conversation
+
+    fresh = {"seen": timezone.now()}
+    there = staffed("online", socket=fresh)
+    gone = staffed("left", left=True, socket=fresh)
+    closed = staffed("closed", socket={**fresh, "closed": timezone.now()})
+    stale = staffed("stale", socket={"seen": live_seen_after() - timedelta(seconds=1)})
+    chats = [there, gone, closed, stale]
+
+    messages_send([MessageDraft(guest_actor(chat), str(chat.pk), "anyone?") for chat in chats for _ in range(2)])
+
+    told = {chat.pk: Event.objects.filter(conversation=chat, data__notice="staff_unavailable").count() for chat in chats}
+    assert told == {there.pk: 0, gone.pk: 1, closed.pk: 1, stale.pk: 1}
