@@ -6,7 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_http = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -17,7 +16,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_http,
         "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+            URLRouter(websocket_urlpatterns),
             settings.CHAT_ALLOWED_ORIGINS,
         ),
     }

@@ -5,8 +5,11 @@ import signal
 
 import pytest
 import websockets
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
 
 from tests.chat.client import ChatClient
+from tests.conftest import staff_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,10 +101,24 @@ async def test_origin_outside_the_allowed_list_is_refused(start_daphne):
     assert refused.value.response.status_code == 403
 
 
-async def test_staff_socket_without_a_staff_session_is_closed_with_4001(start_daphne):
+async def test_staff_socket_without_a_staff_session_is_closed_with_4001(start_daphne, support_queue):
     server = start_daphne()
-    client = await ChatClient.connect(f"{server.ws_url}/ws/staff/")
-    assert await client.close_code() == 4001
+    url = f"{server.ws_url}/ws/staff/"
+    assert await (await ChatClient.connect(url)).close_code() == 4001
+    assert await (await ChatClient.connect(url, cookie="sessionid=forged")).close_code() == 4001
+
+    cookie = await sync_to_async(staff_cookie)("sam", support_queue)
+    staff = await ChatClient.connect(url, cookie=cookie)
+    await staff.ok("hello")
+    await sync_to_async(change_password)("sam")
+    # As in Django's views, a password change ends the sessions made before it.
+    assert await (await ChatClient.connect(url, cookie=cookie)).close_code() == 4001
+
+
+def change_password(username: str) -> None:
+    user = get_user_model().objects.get(username=username)
+    user.set_password("another-pw")
+    user.save()
 
 
 async def test_bad_frames_are_answered_and_never_close_the_socket(start_daphne):
