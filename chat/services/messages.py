@@ -11,7 +11,7 @@ the others are stored.
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
 from chat.access import Actor, canonical_id, conversation_for_actor, not_yours, visible_among
 from chat.models import Connection, Conversation, Event, Participant
@@ -124,7 +124,8 @@ def _batch_rows(conversation_ids: set[str]) -> list[tuple]:
     to compile than to run (bench: chat)."""
     if not conversation_ids:
         return []
-    quote = connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
 
     def column(model, name):
         return quote(model._meta.get_field(name).column)
@@ -143,15 +144,22 @@ def _batch_rows(conversation_ids: set[str]) -> list[tuple]:
         f"ON p.{column(Participant, 'conversation')} = c.{column(Conversation, 'id')} AND p.{kind} IN (%s, %s) "
         f"WHERE c.{column(Conversation, 'id')} IN ({', '.join(['%s'] * len(conversation_ids))})"
     )
-    seen_after = Connection._meta.get_field("last_seen_at").get_db_prep_value(live_seen_after(), connection)
+    seen_after = Connection._meta.get_field("last_seen_at").get_db_prep_value(live_seen_after(), db)
     params = [Participant.Kind.STAFF, seen_after, Participant.Kind.GUEST, Participant.Kind.STAFF,
-              *(pk.get_db_prep_value(conversation_id, connection) for conversation_id in conversation_ids)]
-    with connection.cursor() as cursor:
+              *(pk.get_db_prep_value(conversation_id, db) for conversation_id in conversation_ids)]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    to_uuid = pk.to_python
-    return [(to_uuid(c_pk), to_uuid(guest), status, p_pk, kind, p_guest and to_uuid(p_guest), *rest)
-            for c_pk, guest, status, p_pk, kind, p_guest, *rest in rows]
+    # A conversation's key and its guest's come once per participant row: converted once each.
+    uuids: dict = {None: None}
+
+    def to_uuid(value):
+        if value not in uuids:
+            uuids[value] = pk.to_python(value)
+        return uuids[value]
+
+    return [(to_uuid(c_pk), to_uuid(guest), status, p_pk, p_kind, to_uuid(p_guest), *rest)
+            for c_pk, guest, status, p_pk, p_kind, p_guest, *rest in rows]
 
 
 def _store_batch(drafts: list[MessageDraft]) -> list[tuple[Event, bool] | ActionError]:
