@@ -29,13 +29,17 @@ def staff_group(user_id) -> str:
     return f"staff.{user_id}"
 
 
-def event_payload(event: Event, author=None) -> dict:
-    """What sockets, history and webhooks get of a stored event. `author`: its
-    author (a Participant or chat.services.events.Author), when the event was
-    stored without loading it."""
-    author = author or event.author
-    return _payload(event.conversation_id, event.seq, event.type, author and author.id, author and author.kind,
-                    author and author.display_name, event.body, event.data, event.client_msg_id, event.created_at)
+def event_payload(event: Event) -> dict:
+    """What sockets, history and webhooks get of a stored event."""
+    return stored_event_payload(event.conversation_id, event.seq, event.type, event.author, event.body, event.data,
+                                event.client_msg_id, event.created_at)
+
+
+def stored_event_payload(conversation_id, seq, type, author, body, data, client_msg_id, created_at) -> dict:
+    """`event_payload` of an event stored without a model instance (chat.services.events).
+    `author`: None, a Participant, or its facts (chat.services.events.Author)."""
+    return _payload(conversation_id, seq, type, author and author.id, author and author.kind,
+                    author and author.display_name, body, data, client_msg_id, created_at)
 
 
 # The columns of `event_payloads`, in `_payload`'s order.

@@ -430,7 +430,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def action_message_send(self, data):
-        event, duplicate = await message_writer().send(MessageDraft(
+        stored, duplicate = await message_writer().send(MessageDraft(
             actor=self.actor,
             conversation_id=field(data, "conversation", str, max_length=64),
             body=field(data, "body", str),
@@ -438,8 +438,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         ))
         if not duplicate:
             metrics.MESSAGES_STORED.inc()
-        return {"conversation": str(event.conversation_id), "seq": event.seq, "duplicate": duplicate,
-                "created_at": event.created_at.isoformat()}
+        return {"conversation": stored["conversation"], "seq": stored["seq"], "duplicate": duplicate,
+                "created_at": stored["created_at"]}
 
     def subscribed(self, data) -> str:
         conversation_id = field(data, "conversation", str, max_length=64)

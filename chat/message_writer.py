@@ -16,7 +16,6 @@ import asyncio
 from channels.db import database_sync_to_async
 
 from chat.loops import per_event_loop
-from chat.models import Event
 from chat.services.messages import MessageDraft, messages_send
 
 # A bound on how long one transaction holds SQLite's single writer lock.
@@ -30,8 +29,8 @@ class MessageWriter:
         self.waiting: list[tuple[MessageDraft, asyncio.Future]] = []
         self.flushing = False
 
-    async def send(self, draft: MessageDraft) -> tuple[Event, bool]:
-        """Store one message; the stored event and whether it was a retry, or the draft's ActionError."""
+    async def send(self, draft: MessageDraft) -> tuple[dict, bool]:
+        """Store one message; its payload and whether it was a retry, or the draft's ActionError."""
         future = asyncio.get_running_loop().create_future()
         self.waiting.append((draft, future))
         if not self.flushing:

@@ -17,8 +17,8 @@ def bot_participant(conversation: Conversation) -> Participant:
     return participant
 
 
-def bot_reply(*, conversation_id, message_seq: int) -> Event | None:
-    """Answer one guest message; a second call for the same message does nothing."""
+def bot_reply(*, conversation_id, message_seq: int) -> dict | None:
+    """Answer one guest message (the answer's payload); a second call for the same message does nothing."""
     question = Event.objects.filter(conversation_id=conversation_id, seq=message_seq).values_list("body", flat=True).first()
     if question is None:
         return None

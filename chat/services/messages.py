@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
 from chat.access import Actor, canonical_id, conversation_for_actor, not_yours, visible_among
+from chat.broadcast import event_payload
 from chat.models import Connection, Conversation, Event, Participant
 from chat.protocol import ActionError, Reason
 from chat.selectors import live_seen_after
@@ -33,9 +34,10 @@ class MessageDraft:
     client_msg_id: str | None = None
 
 
-def messages_send(drafts: list[MessageDraft]) -> list[tuple[Event, bool] | ActionError]:
-    """Store the drafts in one transaction. Each result is the stored event with
-    whether it was a retry, or the refusal of that draft alone."""
+def messages_send(drafts: list[MessageDraft]) -> list[tuple[dict, bool] | ActionError]:
+    """Store the drafts in one transaction. Each result is the stored message's
+    payload (chat.broadcast.event_payload) with whether it was a retry, or the
+    refusal of that draft alone."""
     try:
         with transaction.atomic():
             return _store_batch(drafts)
@@ -49,8 +51,8 @@ def messages_send(drafts: list[MessageDraft]) -> list[tuple[Event, bool] | Actio
         return [(_retried_message(drafts[0]), True)]
 
 
-def message_send(*, actor: Actor, conversation_id, body: str, client_msg_id: str | None) -> tuple[Event, bool]:
-    """Store one message (once per client_msg_id) and return it with whether it was a retry."""
+def message_send(*, actor: Actor, conversation_id, body: str, client_msg_id: str | None) -> tuple[dict, bool]:
+    """Store one message (once per client_msg_id); its payload and whether it was a retry."""
     (result,) = messages_send([MessageDraft(actor, conversation_id, body, client_msg_id)])
     if isinstance(result, ActionError):
         raise result
@@ -162,7 +164,7 @@ def _batch_rows(conversation_ids: set[str]) -> list[tuple]:
             for c_pk, guest, status, p_pk, p_kind, p_guest, *rest in rows]
 
 
-def _store_batch(drafts: list[MessageDraft]) -> list[tuple[Event, bool] | ActionError]:
+def _store_batch(drafts: list[MessageDraft]) -> list[tuple[dict, bool] | ActionError]:
     batch = _BatchReads(drafts)
     results: list = [None] * len(drafts)
     accepted: list[tuple[int, NewEvent]] = []
@@ -182,19 +184,19 @@ def _store_batch(drafts: list[MessageDraft]) -> list[tuple[Event, bool] | Action
                 first_of_retry[key] = index
             accepted.append((index, NewEvent(conversation.pk, Event.Type.MESSAGE, author, body,
                                              client_msg_id=draft.client_msg_id)))
-    events = events_record([new for _, new in accepted])
-    for (index, _), event in zip(accepted, events):
-        results[index] = (event, False)
+    payloads = events_record([new for _, new in accepted])
+    for (index, _), payload in zip(accepted, payloads):
+        results[index] = (payload, False)
     for index, first in retries_in_batch:
         results[index] = (results[first][0], True)
-    _answer_guests([(new, event) for (_, new), event in zip(accepted, events)], batch)
+    _answer_guests([(new, payload) for (_, new), payload in zip(accepted, payloads)], batch)
     return results
 
 
-def _answer_guests(stored: list[tuple[NewEvent, Event]], batch: _BatchReads) -> None:
+def _answer_guests(stored: list[tuple[NewEvent, dict]], batch: _BatchReads) -> None:
     """The bot answers a guest it is talking to; with a person, a guest nobody is there for is told so."""
     noticed = set()
-    for new, event in stored:
+    for new, payload in stored:
         if new.author.kind != Participant.Kind.GUEST:
             continue
         conversation = batch.conversations[str(new.conversation_id)]
@@ -204,16 +206,17 @@ def _answer_guests(stored: list[tuple[NewEvent, Event]], batch: _BatchReads) -> 
 
             # A worker answers: a responder may be slow, and a socket's
             # database thread is shared by every socket of the process.
-            bot_reply_task.delay_on_commit(str(conversation.pk), event.seq)
+            bot_reply_task.delay_on_commit(str(conversation.pk), payload["seq"])
         elif str(conversation.pk) not in batch.staff_online and conversation.pk not in noticed:
             noticed.add(conversation.pk)
             _notice_staff_unavailable(Conversation.objects.get(pk=conversation.pk))
 
 
-def _retried_message(draft: MessageDraft) -> Event:
+def _retried_message(draft: MessageDraft) -> dict:
     conversation = conversation_for_actor(draft.actor, draft.conversation_id)
     participant = participant_join(actor=draft.actor, conversation=conversation)
-    return Event.objects.get(conversation=conversation, author=participant, client_msg_id=draft.client_msg_id)
+    return event_payload(Event.objects.select_related("author").get(
+        conversation=conversation, author=participant, client_msg_id=draft.client_msg_id))
 
 
 def _notice_staff_unavailable(conversation: Conversation) -> None:

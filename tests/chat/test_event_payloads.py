@@ -16,9 +16,11 @@ def test_events_read_as_rows_are_the_payloads_the_sockets_got_live(support_queue
     guest = Guest.objects.create(display_name="Ada")
     conversation = conversation_start(guest_id=guest.pk)
     live = [
-        event_payload(message_send(actor=Actor(kind=Participant.Kind.GUEST, guest_id=guest.pk),
-                                   conversation_id=conversation.pk, body="Hello?", client_msg_id="m-1")[0]),
-        event_payload(event_record(conversation=conversation, type=Event.Type.ESCALATED, data={"queue": "support"})),
+        message_send(actor=Actor(kind=Participant.Kind.GUEST, guest_id=guest.pk),
+                     conversation_id=conversation.pk, body="Hello?", client_msg_id="m-1")[0],
+        event_record(conversation=conversation, type=Event.Type.ESCALATED, data={"queue": "support"}),
     ]
-    assert event_payloads(Event.objects.filter(conversation=conversation).order_by("seq")) == live
+    stored = Event.objects.filter(conversation=conversation).order_by("seq")
+    assert event_payloads(stored) == live
+    assert [event_payload(event) for event in stored.select_related("author")] == live
     assert [payload["kind"] for payload in live] == ["guest", "system"]

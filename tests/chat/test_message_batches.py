@@ -38,7 +38,7 @@ def test_a_refused_draft_leaves_the_rest_of_its_batch_stored(support_queue):
     # Someone else's and no conversation at all read the same: nothing leaks.
     assert refusals[1][1] == refusals[2][1]
     stored = [r for r in results if not isinstance(r, ActionError)]
-    assert [(event.body, duplicate) for event, duplicate in stored] == [("first", False), ("second", False)]
+    assert [(event["body"], duplicate) for event, duplicate in stored] == [("first", False), ("second", False)]
     assert list(Event.objects.filter(conversation=mine, type="message.new").order_by("seq").values_list("body", flat=True)) == ["first", "second"]
     assert not Event.objects.filter(conversation__in=[ended, someone_elses]).exists()
 
@@ -51,7 +51,7 @@ def test_a_retry_in_the_same_batch_or_a_later_one_is_the_first_message(support_q
     (later,) = messages_send([MessageDraft(actor, str(conversation.pk), "hi", "m-1")])
 
     assert first[1] is False and again[1] is True and later[1] is True
-    assert first[0].pk == again[0].pk == later[0].pk
+    assert first[0] == again[0] == later[0]
     assert Event.objects.filter(conversation=conversation, client_msg_id="m-1").count() == 1
 
 
@@ -116,11 +116,11 @@ def test_a_batch_holding_a_retry_of_an_earlier_message_stores_the_others_once_wi
         MessageDraft(actor, str(conversation.pk), "third", "m-3"),
     ])
 
-    assert [(event.body, event.seq, duplicate) for event, duplicate in results] == [
-        ("second", earlier.seq + 1, False), ("first", earlier.seq, True), ("third", earlier.seq + 2, False),
+    assert [(event["body"], event["seq"], duplicate) for event, duplicate in results] == [
+        ("second", earlier["seq"] + 1, False), ("first", earlier["seq"], True), ("third", earlier["seq"] + 2, False),
     ]
     assert list(Event.objects.filter(conversation=conversation).values_list("seq", flat=True)) == list(
-        range(1, earlier.seq + 3))
+        range(1, earlier["seq"] + 3))
 
 
 def test_a_guest_is_told_nobody_is_there_unless_a_staff_member_of_the_chat_has_a_live_socket(support_queue):
