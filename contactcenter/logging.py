@@ -11,14 +11,12 @@ the services' log lines carry the same ids.
 import contextvars
 import json
 import logging
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 connection_id = contextvars.ContextVar("connection_id", default=None)
-conversation_id = contextvars.ContextVar("conversation_id", default=None)
-reservation_id = contextvars.ContextVar("reservation_id", default=None)
-
-CONTEXT_IDS = (connection_id, conversation_id, reservation_id)
+# (conversation id, reservation id) of the socket request being handled: one
+# variable, set once per request, as every frame of a busy socket sets it.
+request_ids = contextvars.ContextVar("request_ids", default=(None, None))
 
 # Longer values are not ids of ours (they are at most 64 characters on the wire).
 ID_MAX_LENGTH = 64
@@ -28,19 +26,22 @@ def bind_connection(value: str) -> None:
     connection_id.set(value)
 
 
-@contextmanager
-def request_context(data: dict):
-    """The conversation and reservation a socket request names, for the log
-    lines written while it is handled."""
-    tokens = [
-        (variable, variable.set(value[:ID_MAX_LENGTH] if isinstance(value, str) else None))
-        for variable, value in ((conversation_id, data.get("conversation")), (reservation_id, data.get("reservation")))
-    ]
-    try:
-        yield
-    finally:
-        for variable, token in reversed(tokens):
-            variable.reset(token)
+class request_context:
+    """`with request_context(data):` the conversation and reservation a socket
+    request names, for the log lines written while it is handled."""
+
+    def __init__(self, data: dict):
+        self.ids = (_as_id(data.get("conversation")), _as_id(data.get("reservation")))
+
+    def __enter__(self):
+        self.token = request_ids.set(self.ids)
+
+    def __exit__(self, *exc_info):
+        request_ids.reset(self.token)
+
+
+def _as_id(value) -> str | None:
+    return value[:ID_MAX_LENGTH] if isinstance(value, str) else None
 
 
 class JsonFormatter(logging.Formatter):
@@ -51,10 +52,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for variable in CONTEXT_IDS:
-            value = variable.get()
+        conversation, reservation = request_ids.get()
+        ids = (("connection_id", connection_id.get()), ("conversation_id", conversation), ("reservation_id", reservation))
+        for name, value in ids:
             if value is not None:
-                entry[variable.name] = value
+                entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
