@@ -68,9 +68,10 @@ class _Conversation:
 
 
 class _BatchReads:
-    """What the drafts of one batch need to know, read with a few queries for all
-    of them, as plain rows: building model instances of every conversation and
-    participant of a batch was a third of its cost (bench: chat)."""
+    """What the drafts of one batch need to know, read for all of them at once
+    (one statement, and one query per staff member for what they may see), as
+    plain rows: model instances of every conversation and participant of a
+    batch had been a third of its cost (bench: chat)."""
 
     def __init__(self, drafts: list[MessageDraft]):
         ids = {canonical_id(draft.conversation_id) for draft in drafts} - {None}
