@@ -2,7 +2,7 @@
 accept and complete in all, as fast as possible against the shared test
 database, and report what this process won as one JSON line.
 
-    python -m tests.queueing.storm <queue id> <go file> <seed>
+    python -m tests.queueing.storm <queue id> <go file> <seed> <ready file>
 """
 import json
 import os
@@ -28,8 +28,9 @@ from queueing.services.routing import offer_accept, route_queue  # noqa: E402
 DEADLINE_SECONDS = 60
 
 
-def main(queue_id: int, go_file: Path, seed: int) -> None:
+def main(queue_id: int, go_file: Path, seed: int, ready_file: Path) -> None:
     rng = random.Random(seed)
+    ready_file.touch()  # set up: the test says go once every process is
     while not go_file.exists():  # every process starts routing at the same moment
         time.sleep(0.005)
     won = {"offered": [], "accepted": [], "completed": [], "conflicts": 0}
@@ -67,4 +68,4 @@ def main(queue_id: int, go_file: Path, seed: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
+    main(int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))

@@ -3,6 +3,7 @@ database: no reservation offered or matched twice, no agent over capacity."""
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
@@ -41,11 +42,19 @@ def test_a_routing_storm_never_double_matches_or_overfills_an_agent(make_queue, 
                                        conversation=Conversation.objects.create(guest=guest, queue=queue))
     Agent.objects.update(status=Agent.Status.AVAILABLE)  # all at once, with nothing routed yet
     go_file = tmp_path / "go"
+    ready_files = [tmp_path / f"ready-{seed}" for seed in range(PROCESSES)]
     storm = [
-        subprocess.Popen([sys.executable, "-m", "tests.queueing.storm", str(queue.pk), str(go_file), str(seed)],
+        subprocess.Popen([sys.executable, "-m", "tests.queueing.storm", str(queue.pk), str(go_file), str(seed),
+                          str(ready_files[seed])],
                          cwd=BASE_DIR, env=process_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for seed, queue in enumerate(queues)
     ]
+    # Go once every process is set up: one still importing Django while the
+    # others routed everything had won no race at all (a CI run failed so).
+    deadline = time.monotonic() + 60
+    while not all(ready.exists() for ready in ready_files):
+        assert time.monotonic() < deadline and all(process.poll() is None for process in storm), "a process never got ready"
+        time.sleep(0.01)
     go_file.touch()
     reports = []
     for process in storm:
