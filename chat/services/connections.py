@@ -1,12 +1,9 @@
 """The connection registry (seed 003): which sockets belong to whom, for presence."""
-from datetime import timedelta
-
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import Connection, Conversation, Participant
-from chat.selectors import live_connections
+from chat.selectors import live_connections, live_seen_after
 
 
 def connection_open(*, connection_id: str, server: str, channel_name: str, guest_id=None, user_id=None,
@@ -38,8 +35,7 @@ def connections_touch(*, server: str) -> None:
 
 def connections_sweep() -> int:
     """Close the rows of processes that died without closing them (SIGKILL, power loss)."""
-    stale_before = timezone.now() - timedelta(seconds=3 * settings.CHAT_HEARTBEAT_SECONDS)
-    return Connection.objects.filter(closed_at__isnull=True, last_seen_at__lt=stale_before).update(
+    return Connection.objects.filter(closed_at__isnull=True, last_seen_at__lt=live_seen_after()).update(
         closed_at=timezone.now()
     )
 

@@ -1,13 +1,17 @@
 """message.send is stored in batches (chat.message_writer, chat.services.messages):
 each draft still gets its own answer, once per client_msg_id, in order."""
 import asyncio
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from chat.access import Actor
-from chat.models import Conversation, Event, Guest, Participant
+from chat.models import Connection, Conversation, Event, Guest, Participant
 from chat.protocol import ActionError, Reason
-from chat.services.conversations import conversation_start
+from chat.selectors import live_seen_after
+from chat.services.conversations import conversation_assign, conversation_start
 from chat.services.messages import MessageDraft, messages_send
 from tests.chat.test_delivery import assert_contiguous, guest_with_conversation, staff_in
 
@@ -127,15 +131,6 @@ def test_a_guest_is_told_nobody_is_there_unless_a_staff_member_of_the_chat_has_a
     """Seed 003's notice, decided for a whole batch at once: only staff who
     are in the conversation, have not left, and hold a socket their process
     still refreshes count as there."""
-    from datetime import timedelta
-
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from chat.models import Connection
-    from chat.selectors import live_seen_after
-    from chat.services.conversations import conversation_assign
-
     def staffed(username: str, *, left=False, socket=None) -> Conversation:
         conversation = conversation_start(guest_id=Guest.objects.create().pk)
         user = get_user_model().objects.create_user(username, is_staff=True)
