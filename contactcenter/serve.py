@@ -30,6 +30,8 @@ asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 import daphne.server  # noqa: E402,F401  (installs the asyncio reactor before anything imports Twisted)
 from twisted.internet import reactor  # noqa: E402
 
+from contactcenter.transport import serve_write_through  # noqa: E402
+
 LISTEN_BACKLOG = 1024
 # How long the event loop may hold the GIL while the database thread waits for
 # it (Python's default: 5 ms). That thread gives the GIL up for every SQLite
@@ -80,7 +82,9 @@ def main() -> None:
             asyncio.ensure_future(drain_then_stop())
 
     def on_ready():
-        ports.append(reactor.adoptStreamPort(listener.fileno(), socket.AF_INET, server.http_factory))
+        # Nothing is accepted before the reactor turns again, so every connection gets the transport.
+        ports.append(serve_write_through(
+            reactor.adoptStreamPort(listener.fileno(), socket.AF_INET, server.http_factory)))
         loop = asyncio.get_event_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal)
