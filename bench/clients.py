@@ -82,6 +82,8 @@ class ProtocolSocket:
                     else:
                         self.on_event(frame["event"], received_ns)
                 elif kind == "response":
+                    if frame["ok"] and "event" in frame["data"]:  # the sender's own message.new
+                        self.on_message(frame["data"]["event"]["body"], received_ns)
                     future = self.pending.pop(frame["id"], None)
                     if future is not None:
                         future.set_result(frame)

@@ -101,11 +101,14 @@ async def _send_all(messages: list[tuple[str, dict]]) -> None:
         await fanout.publish(group, message)
 
 
-def publish_payloads_on_commit(payloads: list[dict]) -> None:
-    """Stored events (their `event_payload`s) to the sockets following their conversations, after commit."""
+def publish_payloads_on_commit(stored: list[tuple[dict, str | None]]) -> None:
+    """Stored events (their `event_payload`s) to the sockets following their
+    conversations, after commit; each with the connection id of the socket that
+    gets it in the answer to its request instead, if any."""
     group_send_on_commit([
-        (conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload})
-        for payload in payloads
+        (conversation_group(payload["conversation"]), {"type": "conversation.event", "event": payload,
+                                                       "answered_on": answered_on})
+        for payload, answered_on in stored
     ])
 
 

@@ -39,6 +39,8 @@ class NewEvent:
     body: str = ""
     data: dict = field(default_factory=dict)
     client_msg_id: str | None = None
+    # The socket whose request made it and that gets it in its answer, not from the fan-out.
+    answered_on: str | None = None
 
 
 def event_record(*, conversation: Conversation, type: str, author: Participant | None = None,
@@ -79,7 +81,7 @@ def events_record(new_events: list[NewEvent]) -> list[dict]:
     payloads = [broadcast.stored_event_payload(new.conversation_id, seq, new.type, new.author, new.body, new.data,
                                                new.client_msg_id, now)
                 for new, seq in zip(new_events, seqs)]
-    broadcast.publish_payloads_on_commit(payloads)
+    broadcast.publish_payloads_on_commit([(payload, new.answered_on) for new, payload in zip(new_events, payloads)])
     emit_chat_events_on_commit(payloads)
     return payloads
 

@@ -99,6 +99,9 @@
       // Server requests (the heartbeat ping) are answered at once.
       socket.send(JSON.stringify({ type: "response", id: frame.id, ok: true, data: {} }));
     } else if (frame.type === "response") {
+      // The answer to message.send carries the sender's own message.new, in
+      // its place in the stream; taken even if the request gave up waiting.
+      if (frame.ok && frame.data && frame.data.event) this.receiveEvent(frame.data.event.type, frame.data.event);
       var pending = this.pendingRequests[frame.id];
       if (!pending) return;
       delete this.pendingRequests[frame.id];

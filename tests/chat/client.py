@@ -17,6 +17,7 @@ class ChatClient:
         self.error_frames: list[dict] = []
         self.pings_answered = 0
         self.replay_frames = 0  # events.replay frames, whose events are queued one by one
+        self.events_in_answers = 0  # message.new events carried by answers to message.send, queued too
         self.closed = asyncio.get_running_loop().create_future()
         self.reader = asyncio.create_task(self._read())
 
@@ -31,6 +32,11 @@ class ChatClient:
         try:
             async for text in self.ws:
                 frame = json.loads(text)
+                if frame["type"] == "response" and frame.get("ok") and "event" in frame["data"]:
+                    # As the widget takes it: the sender's own message.new, carried by the answer.
+                    self.events_in_answers += 1
+                    event = frame["data"]["event"]
+                    await self.events.put({"type": "event", "event": event["type"], "data": event, "answer": frame["id"]})
                 if frame["type"] == "response" and frame["id"] in self.pending:
                     self.pending.pop(frame["id"]).set_result(frame)
                 elif frame["type"] == "request" and frame["action"] == "ping":

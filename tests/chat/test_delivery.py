@@ -73,6 +73,8 @@ async def test_a_retried_client_msg_id_stores_the_message_once(start_daphne):
     retries = await asyncio.gather(*(guest.ok("message.send", message) for _ in range(3)))
     assert not first["duplicate"]
     assert all(retry["duplicate"] and retry["seq"] == first["seq"] for retry in retries)
+    # The first answer brought the message.new; the retries' answers bring no second one.
+    assert guest.events_in_answers == 1
     count = await sync_to_async(Event.objects.filter(conversation_id=conversation, body="only once").count)()
     assert count == 1
     await guest.close()
@@ -221,6 +223,40 @@ async def test_the_same_guest_on_two_tabs_sees_the_same_conversation(start_daphn
     assert forged["error"]["reason"] == "forbidden"
     await first_tab.close()
     await second_tab.close()
+
+
+async def test_the_sender_gets_its_own_message_once_inside_the_answer_and_other_sockets_as_an_event(
+        start_daphne, agent_cookie):
+    server = start_daphne()
+    guest, token, conversation = await guest_with_conversation(server)
+    second_tab = await connect(server)
+    await second_tab.ok("hello", {"token": token})
+    await second_tab.ok("conversation.subscribe", {"conversation": conversation})
+    second_tab.drain_events()
+    staff = await staff_in(server, agent_cookie, conversation)
+
+    answer = await guest.request("message.send", {"conversation": conversation, "body": "mine"})
+    reply = await staff.ok("message.send", {"conversation": conversation, "body": "theirs"})
+
+    own = answer["data"]["event"]
+    assert (own["type"], own["kind"], own["body"], own["seq"]) == ("message.new", "guest", "mine", answer["data"]["seq"])
+
+    async def stream_until_reply(client):
+        frames = [await client.next_event()]
+        while frames[-1]["data"].get("seq") != reply["seq"]:
+            frames.append(await client.next_event())
+        return [frame for frame in frames if "seq" in frame["data"]]
+
+    at_sender, at_second_tab = await stream_until_reply(guest), await stream_until_reply(second_tab)
+    # Own message, the team's notice, the staff member joining, their reply: no gap, no duplicate.
+    assert_contiguous([frame["data"] for frame in at_sender], own["seq"])
+    assert_contiguous([frame["data"] for frame in at_second_tab], own["seq"])
+    assert [frame.get("answer") for frame in at_sender] == [answer["id"], None, None, None]
+    assert at_sender[0]["data"] == own
+    assert [frame.get("answer") for frame in at_second_tab] == [None] * 4
+    assert at_second_tab[0]["data"] == own
+    for client in (guest, second_tab, staff):
+        await client.close()
 
 
 async def test_staff_see_the_guest_go_offline_and_come_back(start_daphne, agent_cookie):
