@@ -1,7 +1,10 @@
+import json
+from datetime import datetime, timezone
+
 import pytest
 
 from chat.addresses import client_address
-from chat.protocol import ActionError, FrameError, field, parse_frame
+from chat.protocol import ActionError, FrameError, event_frame, field, parse_frame
 
 
 def test_a_request_without_data_gets_an_empty_object():
@@ -35,3 +38,14 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(settings):
     assert client_address({"client": ["198.51.100.1", 5000], "headers": headers}) == "198.51.100.1"
     assert client_address({"client": ["10.0.0.2", 5000], "headers": headers}) == "203.0.113.9"
     assert client_address({"client": ["10.0.0.2", 5000], "headers": []}) == "10.0.0.2"
+
+
+def test_frames_are_json_even_with_a_lone_surrogate_a_stored_json_field_gave_back():
+    text = event_frame("message.new", {"body": "café", "data": {"note": "half a pair \ud800"}})
+    assert json.loads(text)["data"] == {"body": "café", "data": {"note": "half a pair \ud800"}}
+
+
+def test_frames_write_times_as_iso_8601_and_other_values_as_text():
+    sent = datetime(2026, 11, 30, 10, 0, 5, tzinfo=timezone.utc)
+    data = json.loads(event_frame("x", {"at": sent, "counts": {1: 2}, "id": ActionError}))["data"]
+    assert data == {"at": "2026-11-30T10:00:05+00:00", "counts": {"1": 2}, "id": str(ActionError)}
