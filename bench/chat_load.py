@@ -140,8 +140,8 @@ class OneProcessLoad:
             "Ours runs with its per-socket rate limit opened (CHAT_RATE_PER_SECOND), so the pipeline behind it "
             f"is measured. {ALONE.capitalize()}: plain daphne with a consumer that forwards each message to the "
             "two sockets of its room in memory (bench/memory_app.py): no channel layer, nothing stored, no "
-            "protocol, one frame fewer per message than ours (which also answers the request): what one daphne "
-            "process can do at all on this machine.",
+            "protocol, and as many frames a message as ours (whose answer to the sender carries the sender's own "
+            "copy): what one daphne process can do at all on this machine.",
             "",
             f"| | bare | ours | ours / bare | {ALONE} |",
             "|---|---:|---:|---:|---:|",
