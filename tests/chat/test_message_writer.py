@@ -5,8 +5,14 @@ import asyncio
 import statistics
 import time
 
+import pytest
+
 from chat import message_writer as writer_module
 from chat.message_writer import LINGER_SECONDS, MessageWriter
+
+# Nothing here is stored, but the database thread checks its connection before
+# and after each batch, and after other tests it has one.
+pytestmark = pytest.mark.django_db
 
 
 def batch_starts_while_sending(monkeypatch, batch_seconds: float) -> list[float]:
