@@ -62,8 +62,12 @@ class Recording:
 def summarise(raw: str, top: int) -> list[ThreadProfile]:
     """Per thread that did something: the functions its wall time went to, on the stack and on top."""
     stacks: dict[str, list[tuple[list[str], int]]] = defaultdict(list)
-    for line in raw.splitlines():
-        stack, count = line.rsplit(" ", 1)
+    # Lines end in "\n" only: a frame name read while the process ran on
+    # (--nonblocking) can hold any byte, a "\r" included, which splitlines() splits on.
+    for line in raw.split("\n"):
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue  # the empty last line, or a sample torn the same way
         thread, *frames = stack.split(";")
         # "thread (0x7f…): ThreadPoolExecutor-0_0" -> the name; ids differ per run.
         stacks[thread.split(": ", 1)[-1]].append(([LINE_NUMBER.sub(")", frame) for frame in frames], int(count)))
