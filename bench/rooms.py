@@ -38,9 +38,8 @@ class BareRoom:
 async def open_product_room(guest_url: str, staff_url: str, seeded: dict, on_message: OnMessage,
                             on_response: OnResponse) -> ProductRoom:
     """The guest of a seeded conversation sends; the socket of the staff member assigned to it receives
-    (on another process when the URLs differ). Both are subscribed, so both get every message.new (the guest its
-    own inside the answers to its sends), as
-    both sockets of a bare room do."""
+    (on another process when the URLs differ). Both are subscribed, so both get every message.new, as both
+    sockets of a bare room do: the guest its own inside the answers to its sends."""
     conversation = seeded["conversation"]
     sender = await ProtocolSocket.open(guest_url, on_response=on_response)
     await sender.request("hello", {"token": seeded["guest_token"]})

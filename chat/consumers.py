@@ -469,7 +469,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conversation_id=field(data, "conversation", str, max_length=64),
             body=field(data, "body", str),
             client_msg_id=field(data, "client_msg_id", str, required=False, max_length=64),
-            connection_id=self.connection_id,
+            answered_on=self.connection_id,
         ))
         answer = {"conversation": stored["conversation"], "seq": stored["seq"], "duplicate": duplicate,
                   "created_at": stored["created_at"]}

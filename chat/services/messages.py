@@ -32,9 +32,9 @@ class MessageDraft:
     conversation_id: str
     body: str
     client_msg_id: str | None = None
-    # The socket that sent it: its answer carries the stored message, which the
-    # fan-out then leaves out for that socket (docs/protocol.md, message.send).
-    connection_id: str | None = None
+    # The connection id of the socket that sent it: its answer carries the stored
+    # message, which the fan-out then leaves out for that socket (docs/protocol.md).
+    answered_on: str | None = None
 
 
 def messages_send(drafts: list[MessageDraft]) -> list[tuple[dict, bool] | ActionError]:
@@ -190,7 +190,7 @@ def _store_batch(drafts: list[MessageDraft]) -> list[tuple[dict, bool] | ActionE
             if draft.client_msg_id:
                 first_of_retry[key] = index
             accepted.append((index, NewEvent(conversation.pk, Event.Type.MESSAGE, author, body,
-                                             client_msg_id=draft.client_msg_id, answered_on=draft.connection_id)))
+                                             client_msg_id=draft.client_msg_id, answered_on=draft.answered_on)))
     payloads = events_record([new for _, new in accepted])
     for (index, _), payload in zip(accepted, payloads):
         results[index] = (payload, False)
